@@ -1,0 +1,6 @@
+"""Op families. Importing this package registers every op (torch functions and Tensor methods)."""
+
+
+def load():
+    from . import (blas, conversion, creation, indexing, pointwise, random_ops, reduction, shape_views,  # noqa: F401
+                   sort)
