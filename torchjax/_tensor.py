@@ -583,8 +583,12 @@ class Tensor:
         return t
 
     def __reduce_ex__(self, proto):
-        from .serialization import _reduce_tensor
-        return _reduce_tensor(self)
+        # plain pickle (multiprocessing, copy): values as a numpy array; torch.save has its own format
+        if self._grad_fn is not None:
+            raise RuntimeError("Can't pickle a tensor that is not a leaf of the autograd graph; detach() it first")
+        values = np.array(self._host_values())
+        return (_rebuild_tensor, (values, self._dtype.name, self._requires_grad, str(self.device),
+                                  type(self), self.__dict__ or None))
 
     def __dlpack__(self, stream=None, **kwargs):
         return self._jax().__dlpack__(**kwargs)
@@ -594,6 +598,17 @@ class Tensor:
 
     def __jax_array__(self):
         return self._jax()
+
+
+def _rebuild_tensor(values, dtype_name, requires_grad, device, cls=None, state=None):
+    from ._device import canonical, jax_device
+    dev = canonical(device)
+    t = wrap(jax.device_put(values.astype(D.BY_NAME[dtype_name].np, copy=False), jax_device(dev)), dev,
+             cls or Tensor)
+    t._requires_grad = requires_grad
+    if state:
+        t.__dict__.update(state)
+    return t
 
 
 _CORE_ATTRS = {"_storage", "_view", "_shape", "_dtype", "_strides", "_offset", "_cache", "_cache_gen",
