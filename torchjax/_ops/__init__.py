@@ -4,3 +4,4 @@
 def load():
     from . import (blas, conversion, creation, indexing, pointwise, random_ops, reduction, shape_views,  # noqa: F401
                    sort)
+    from . import nn_activation, nn_conv, nn_linear  # noqa: F401

@@ -1,0 +1,6 @@
+"""torch.nn: modules, parameters, functional, init, utils."""
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules.module import Module  # noqa: F401
+from . import functional, init, parameter  # noqa: F401
+from . import modules  # noqa: F401
