@@ -447,3 +447,121 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 @function(namespace=F)
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# ---- fractional max pool -----------------------------------------------------------------------------------------
+
+def _frac_intervals(sample, in_size, out_size, k, np_dt):
+    seq = np.zeros(out_size, np.int64)
+    if out_size > 1:
+        alpha = np_dt(in_size - k) / np_dt(out_size - 1)
+        for i in range(out_size - 1):
+            seq[i] = int(np_dt((np_dt(i) + sample) * alpha)) - int(np_dt(sample * alpha))
+    if out_size > 0:
+        seq[out_size - 1] = in_size - k
+    return seq
+
+
+def _frac_fn(st, x, *tabs):
+    n, batched = st
+    if not batched:
+        x = x[None]
+    N, C = x.shape[:2]
+    spatial = x.shape[2:]
+    # tabs[d]: (N, C, O_d, K_d) absolute input indices
+    ix = [jnp.arange(N).reshape((N, 1) + (1,) * (2 * n)), jnp.arange(C).reshape((1, C) + (1,) * (2 * n))]
+    for d in range(n):
+        t = tabs[d]
+        shape = [N, C] + [1] * (2 * n)
+        shape[2 + 2 * d] = t.shape[2]
+        shape[3 + 2 * d] = t.shape[3]
+        ix.append(t.reshape(shape))
+    g = x[tuple(ix)]  # (N, C, O1, K1, O2, K2, ...)
+    perm = [0, 1] + [2 + 2 * d for d in range(n)] + [3 + 2 * d for d in range(n)]
+    g = g.transpose(perm)
+    outs = g.shape[2:2 + n]
+    ks = [t.shape[3] for t in tabs]
+    w = g.reshape((N, C) + outs + (-1,))
+    isnan = jnp.isnan(w)
+    a = jnp.where(isnan.any(-1), jnp.argmax(isnan, -1), jnp.argmax(w, -1))
+    val = jnp.take_along_axis(w, a[..., None], -1)[..., 0]
+    rem = a
+    coords = [None] * n
+    for d in reversed(range(n)):
+        coords[d] = rem % ks[d]
+        rem = rem // ks[d]
+    flat = 0
+    for d in range(n):
+        t = tabs[d]
+        starts = t[..., 0]  # (N, C, O_d)
+        shape = [N, C] + [1] * n
+        shape[2 + d] = t.shape[2]
+        pos = starts.reshape(shape) + coords[d]
+        flat = flat * spatial[d] + pos
+    flat = flat.astype(jnp.int64)
+    return (val, flat) if batched else (val[0], flat[0])
+
+
+_FRAC = Kernel("fractional_max_pool", _frac_fn, "FractionalMaxPool2DBackward0", diff_out=(0,))
+
+
+def _fractional(n, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
+    from ._common import concrete
+    from .creation import _put, rand
+    fname = f"fractional_max_pool{n}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fname} requires specifying either an output_size or an output_ratio")
+    if input.ndim not in (n + 1, n + 2):
+        raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
+    k = _tup(kernel_size, n, "kernel_size")
+    if output_size is None:
+        r = (float(output_ratio),) * n if not isinstance(output_ratio, (list, tuple)) else \
+            tuple(float(v) for v in output_ratio) * (n if len(output_ratio) == 1 else 1)
+        output_size = [int(input.size(-n + i) * r[i]) for i in range(n)]
+    out = _tup(output_size, n, "output_size")
+    batched = input.ndim == n + 2
+    N = input.size(0) if batched else 1
+    C = input.size(-n - 1)
+    if _random_samples is None:
+        _random_samples = rand(N, C, n, dtype=input.dtype, device=input.device)
+    samples = concrete(_random_samples)
+    if samples is None:
+        raise NotImplementedError(f"torchjax: F.{fname} inside compiled code")
+    spatial = tuple(input.shape[-n:])
+    for i in range(n):
+        if out[i] + k[i] - 1 > spatial[i]:
+            raise RuntimeError(f"{fname}(): pool height {k[i]} too large relative to input height {spatial[i]}"
+                               if n == 2 else f"{fname}_out(): pool size {k[i]} too large relative to input size "
+                               f"{spatial[i]}")
+    np_dt = np.float32 if input.dtype.itemsize <= 4 else np.float64
+    # sample slot s drives spatial dim: 2-D: [0] -> W, [1] -> H; 3-D: [0] -> T, [1] -> H, [2] -> W
+    slot = {2: {0: 1, 1: 0}, 3: {0: 0, 1: 1, 2: 2}, 1: {0: 0}}[n]
+    tabs = []
+    for d in range(n):
+        starts = np.zeros((N, C, out[d]), np.int64)
+        for b in range(N):
+            for c in range(C):
+                starts[b, c] = _frac_intervals(np_dt(samples[b, c, slot[d]]), spatial[d], out[d], k[d], np_dt)
+        tabs.append(_put(starts[..., None] + np.arange(k[d]), input.device))
+    val, ind = call(_FRAC, [input] + tabs, (n, batched), name=f"FractionalMaxPool{n}DBackward0")
+    return (val, ind) if return_indices else val
+
+
+@function(namespace=F)
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    return _fractional(2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+@function(namespace=F)
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    return _fractional(3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+function("fractional_max_pool2d_with_indices", namespace=F)(
+    lambda input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None:
+    _fractional(2, input, kernel_size, output_size, output_ratio, True, _random_samples))
+function("fractional_max_pool3d_with_indices", namespace=F)(
+    lambda input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None:
+    _fractional(3, input, kernel_size, output_size, output_ratio, True, _random_samples))

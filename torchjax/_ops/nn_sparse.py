@@ -48,6 +48,12 @@ _emb.defvjp(_emb_fwd, _emb_bwd)
 _EMBEDDING = Kernel("embedding", _embedding_lookup, "EmbeddingBackward0")
 
 
+def _no_sparse(sparse, weight):
+    if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise NotImplementedError("torchjax: sparse gradients (sparse=True in embedding/embedding_bag) are not "
+                                  "supported; use sparse=False")
+
+
 def _check_indices(input, fname="embedding"):
     if input.dtype not in (D.int64, D.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
@@ -98,6 +104,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     _check_range(input, weight.shape[0])
     if max_norm is not None:
         embedding_renorm_(weight, input, max_norm, norm_type)
+    _no_sparse(sparse, weight)
     return call(_EMBEDDING, [weight, input], (int(padding_idx), bool(scale_grad_by_freq)))
 
 
@@ -217,6 +224,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   f"GitHub.")
+    _no_sparse(sparse, weight)
     if padding_idx is None:
         pidx = -1
     else:
