@@ -91,6 +91,9 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
         raise RuntimeError("running_mean must be defined in evaluation mode" if running_mean is None else
                            "running_var must be defined in evaluation mode")
     dt = input.dtype
+    if input.numel() == 0:
+        # torch returns an empty result and leaves the running statistics untouched
+        return call(_BN, [input, weight, bias, None, None, eps], (True, np_dtype(dt)), name=name)[0]
     y, mean, var = call(_BN, [input, weight, bias, running_mean if not training else None,
                               running_var if not training else None, eps], (bool(training), np_dtype(dt)),
                         name=name)
@@ -347,3 +350,40 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         out.copy_(r)
         return out
     return r
+
+
+# ---- weight norm -------------------------------------------------------------------------------------------------
+
+def _norm_except(v, p, dim):
+    if dim == -1:
+        return pnorm(v.reshape(-1), p, 0).reshape(())
+    axes = tuple(a for a in range(v.ndim) if a != dim)
+    return pnorm(v, p, axes, True)
+
+
+def _weight_norm_fn(st, v, g):
+    dim, dt = st
+    v, g = cast(v, dt), cast(g, dt)
+    return v * (g / _norm_except(v, 2, dim))
+
+
+_WEIGHT_NORM = Kernel("weight_norm", _weight_norm_fn, "WeightNormInterfaceBackward0")
+_NORM_EXCEPT = Kernel("norm_except_dim", lambda st, v: _norm_except(cast(v, st[2]), st[0], st[1]), "NormBackward1")
+
+
+def _wn_dim(dim, ndim):
+    if dim is None:
+        return -1
+    if dim < -1:
+        dim += ndim
+    return dim
+
+
+@function("_weight_norm")
+def _weight_norm(v, g, dim=0):
+    return call(_WEIGHT_NORM, [v, g], (_wn_dim(dim, v.ndim), np_dtype(v.dtype)))
+
+
+@function()
+def norm_except_dim(v, pow=2, dim=0):  # noqa: A002
+    return call(_NORM_EXCEPT, [v], (float(pow), _wn_dim(dim, v.ndim), np_dtype(v.dtype)))
