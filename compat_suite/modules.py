@@ -182,12 +182,26 @@ def _flat(x, cls):
 
 # ---- one sample ---------------------------------------------------------------------------------------------------
 
+def _clone(x, torch):
+    """Fresh leaf copies of the tensors in x (requires_grad kept); other values deep-copied."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().clone().requires_grad_(x.requires_grad)
+    from torch.nn.utils.rnn import PackedSequence as TPS
+    if isinstance(x, TPS):
+        return TPS(_clone(x.data, torch), x.batch_sizes, x.sorted_indices, x.unsorted_indices)
+    if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+        return type(x)(_clone(v, torch) for v in x)
+    if isinstance(x, dict):
+        return {k: _clone(v, torch) for k, v in x.items()}
+    return copy.deepcopy(x)
+
+
 def _forward_args(mi, torch, tj):
     fi = mi.forward_input
     if fi is None:
         return (), {}, (), {}
-    targs = copy.deepcopy(fi.args)
-    tkw = copy.deepcopy(fi.kwargs)
+    targs = _clone(fi.args, torch)
+    tkw = _clone(fi.kwargs, torch)
     # deepcopy gives fresh leaves; keep requires_grad as in the sample
     return targs, tkw, to_tj(targs, torch, tj), to_tj(tkw, torch, tj)
 
@@ -199,8 +213,8 @@ def _is_random(info, mi, training, torch):
         torch.manual_seed(1234)
         m = info.module_cls(*mi.constructor_input.args, **mi.constructor_input.kwargs)
         m.train(training)
-        args = copy.deepcopy(mi.forward_input.args) if mi.forward_input else ()
-        kw = copy.deepcopy(mi.forward_input.kwargs) if mi.forward_input else {}
+        args = _clone(mi.forward_input.args, torch) if mi.forward_input else ()
+        kw = _clone(mi.forward_input.kwargs, torch) if mi.forward_input else {}
         torch.manual_seed(seed)
         with torch.no_grad():
             o = m(*args, **kw)
@@ -229,9 +243,9 @@ def run_sample(info, mi, training, torch, tj):
     if info.is_lazy:
         # materialize both with a first forward, then compare
         with torch.no_grad():
-            tm(*copy.deepcopy(fa_t), **copy.deepcopy(fk_t))
+            tm(*_clone(fa_t, torch), **_clone(fk_t, torch))
         with tj.no_grad():
-            jm(*to_tj(copy.deepcopy(fa_t), torch, tj), **to_tj(copy.deepcopy(fk_t), torch, tj))
+            jm(*to_tj(_clone(fa_t, torch), torch, tj), **to_tj(_clone(fk_t, torch), torch, tj))
         fa_t, fk_t, fa_j, fk_j = _forward_args(mi, torch, tj)
 
     if repr(tm) != repr(jm):

@@ -61,7 +61,12 @@ def _elementwise(name, fn, fused=None):
 
 
 _mse = _elementwise("mse_loss", lambda x, t: jnp.square(x - t), "MseLossBackward0")
-_l1 = _elementwise("l1_loss", lambda x, t: jnp.abs(x - t))
+def tabs(x):
+    """|x| with torch's derivative sgn(x) (0 at 0; jnp.abs has 1 there)."""
+    return x * lax.stop_gradient(jnp.sign(x)) + lax.stop_gradient(jnp.abs(x) - x * jnp.sign(x))
+
+
+_l1 = _elementwise("l1_loss", lambda x, t: tabs(x - t))
 
 
 def _smooth_l1(x, t, beta):

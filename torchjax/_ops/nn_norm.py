@@ -322,7 +322,7 @@ def _safe_root(s, p):
 
 def pnorm(x, p, axis, keepdims=False):
     """Vector p-norm along axis, differentiable like torch's (zero subgradient at 0)."""
-    a = jnp.abs(x)
+    a = x * lax.stop_gradient(jnp.sign(x))  # |x| with torch's zero subgradient at 0
     if p == float("inf"):
         return jnp.max(a, axis=axis, keepdims=keepdims)
     if p == -float("inf"):

@@ -1,6 +1,7 @@
 """Pooling: max/avg/lp pools (return_indices, ceil_mode, dilation), adaptive pools, max_unpool."""
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -265,12 +266,36 @@ function("avg_pool1d")(avg_pool1d)
 
 # ---- lp pool -----------------------------------------------------------------------------------------------------
 
+@jax.custom_vjp
+def _signed_relu(a):
+    return a
+
+
+def _sr_fwd(a):
+    return a, a
+
+
+def _torch_sign(a):
+    # torch: sign(nan) == 0
+    return jnp.where(a > 0, 1, jnp.where(a < 0, -1, 0)).astype(a.dtype)
+
+
+def _sr_bwd(a, g):
+    # torch computes sign(a) * relu(abs(a)); its backward multiplies (so a NaN gradient stays NaN)
+    s = _torch_sign(a)
+    live = ((jnp.abs(a) > 0) | jnp.isnan(a)).astype(a.dtype)
+    return (g * s * live * s,)
+
+
+_signed_relu.defvjp(_sr_fwd, _sr_bwd)
+_SIGNED_RELU = Kernel("signed_relu", lambda _, a: _signed_relu(a), "MulBackward0")
+
+
 def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
-    from . import nn_activation as A
     k = _tup(kernel_size, n, "kernel_size")
     pooler = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
     out = pooler(input.pow(norm_type), k, stride, 0, ceil_mode)
-    return (out.sign() * A.relu(out.abs())).mul(math.prod(k)).pow(1.0 / norm_type)
+    return call(_SIGNED_RELU, [out], None).mul(math.prod(k)).pow(1.0 / norm_type)
 
 
 @function(namespace=F)
