@@ -798,7 +798,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                            f"for argument #2 'targets' (while checking arguments for ctc_loss_cpu)")
     st = (reduction, int(blank), bool(zero_infinity), np_dtype(log_probs.dtype), S, batched)
     return call(_CTC, [log_probs, targets.long() if targets.dtype is not D.int64 else targets, il.long(), tl.long()],
-                st, name=_red_name(reduction, "CtcLossBackward0"))
+                st, name=_red_name(reduction, "WhereBackward0" if zero_infinity else "CtcLossBackward0"))
 
 
 @function(namespace=F)

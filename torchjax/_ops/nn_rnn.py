@@ -146,7 +146,7 @@ def _pad_fn(st, data, value):
     return out.reshape((total, batch) + data.shape[1:])
 
 
-_PAD_PACKED = Kernel("pad_packed_sequence", _pad_fn, "CopySlices")
+_PAD_PACKED = Kernel("pad_packed_sequence", _pad_fn, "torch::autograd::CopySlices")
 
 
 def pack_padded(input, lengths, batch_first):
@@ -189,7 +189,7 @@ def _pad_seq_fn(st, value, *seqs):
     return jnp.stack(outs, 0 if batch_first else 1)
 
 
-_PAD_SEQ = Kernel("pad_sequence", _pad_seq_fn, "CopySlices")
+_PAD_SEQ = Kernel("pad_sequence", _pad_seq_fn, "torch::autograd::CopySlices")
 
 
 def pad_sequence_impl(sequences, batch_first, padding_value, padding_side):

@@ -78,7 +78,7 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         name = "ConstantPadNdBackward0"
     elif mode == "circular":
-        name = "CopySlices"
+        name = "torch::autograd::CopySlices"
     else:
         name = f"{'ReflectionPad' if mode == 'reflect' else 'ReplicationPad'}{n}DBackward0"
     return call(_PAD, [input, value if mode == "constant" else None], (mode, tuple(pads), np_dtype(input.dtype)),
