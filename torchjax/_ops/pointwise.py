@@ -271,8 +271,8 @@ _binary("logaddexp2", jnp.logaddexp2)
 _binary("xlogy", jss.xlogy, kind="float")
 _binary("maximum", jnp.maximum, inplace=False)
 _binary("minimum", jnp.minimum, inplace=False)
-_binary("fmax", jnp.fmax, inplace=False)
-_binary("fmin", jnp.fmin, inplace=False)
+_binary("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False)  # ties -> a, as torch
+_binary("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False)
 _binary("fmod", jnp.fmod)
 _binary("remainder", lambda a, b: jnp.remainder(a, b) if jnp.issubdtype(a.dtype, jnp.floating)
         else jnp.where(b == 0, 0, jnp.remainder(a, jnp.where(b == 0, 1, b))))
@@ -344,16 +344,28 @@ def sub(input, other, *, alpha=1):
     _check_operand(input, "sub", 1, "input")
     _check_operand(other, "sub", 2)
     dt = result_type(input, other)
-    if dt is D.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    _check_bool_sub(input, other)
     alpha = _check_alpha(alpha, dt, "sub")
     _bcast(input, other)
     return call(_SUB, [input, other, alpha], np_dtype(dt))
 
 
+def _is_bool(x):
+    return x._dtype is D.bool if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
+def _check_bool_sub(a, b):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 @op(method=True)
 def rsub(input, other, *, alpha=1):
+    _check_bool_sub(input, other)
     dt = result_type(input, other)
     alpha = _check_alpha(alpha, dt, "rsub")
     _bcast(input, other)
