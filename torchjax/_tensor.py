@@ -440,11 +440,6 @@ class Tensor:
         if base is None:
             self._write(r._value())
             self._grad_fn, self._output_nr = r._grad_fn, r._output_nr
-            fn = r._grad_fn
-            if isinstance(fn, FnNode) and fn.saved is not None:
-                for s in fn.saved:
-                    if getattr(s, "tensor", None) is self:
-                        s.version = self._vc[0]  # the node kept the pre-op value itself
         else:
             if self._has_overlap():
                 _views._overlap()
@@ -453,6 +448,11 @@ class Tensor:
             base._storage.set(new_base._value())
             base._grad_fn, base._output_nr = new_base._grad_fn, 0
             self._vc[0] += 1
+        fn = r._grad_fn
+        if isinstance(fn, FnNode) and fn.saved is not None:
+            for s in fn.saved:
+                if getattr(s, "tensor", None) is self:
+                    s.version = self._vc[0]  # the node kept the pre-op value itself, which stays valid
 
     # ---- conversions to Python and numpy ------------------------------------------------------------------
     def _check_concrete(self, what):
@@ -597,6 +597,10 @@ class Tensor:
         return self._jax().__dlpack_device__()
 
     def __jax_array__(self):
+        return self._jax()
+
+    def jax(self):
+        """The tensor's value as a jax.Array (no copy)."""
         return self._jax()
 
 
