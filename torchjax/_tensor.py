@@ -640,13 +640,14 @@ def _wrap_dim(dim, ndim):
 
 
 _from_np = D._FROM_NP
+_new_size = tuple.__new__  # jax shapes are already tuples of ints: skip Size's validation
 
 
 def wrap(array, device, cls=Tensor):
     """A new tensor owning `array` (a jax.Array or tracer)."""
     t = object.__new__(cls)
     t._storage = Storage(array, device)
-    t._shape = Size(array.shape)
+    t._shape = _new_size(Size, array.shape)
     dt = _from_np.get(array.dtype)
     t._dtype = dt if dt is not None else D.from_np(array.dtype)
     t._vc = [0]

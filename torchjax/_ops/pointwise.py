@@ -12,11 +12,14 @@ from ._common import (broadcast_shapes2, cast, check_tensor, concrete, float_typ
 from .kernel import Kernel, call
 from .registry import op, method
 
+_FAST_TYPES = {Tensor, int, float, bool, complex, type(None)}
 ADD_GRADS = Kernel("add_grads", lambda _, a, b: a + b.astype(a.dtype), "AddBackward0", linear=True)
 
 
 def _num(x):
     """numpy scalars behave as Python numbers; 0-d numpy arrays and other arrays become tensors."""
+    if type(x) in _FAST_TYPES:
+        return x
     if isinstance(x, (np.generic,)):
         return x.item()
     if isinstance(x, np.ndarray):
@@ -315,7 +318,7 @@ _SUB = Kernel("sub", lambda dt, a, b, alpha: cast(a, dt) - (cast(b, dt) if alpha
 
 
 def _check_alpha(alpha, dt, fname):
-    if alpha is None or alpha == 1:
+    if alpha == 1 or alpha is None:
         return None
     if isinstance(alpha, Tensor):
         alpha = alpha.item()
