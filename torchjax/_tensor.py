@@ -116,6 +116,48 @@ class Tensor:
             st.set(_views.writer(v)(st.value(), new))
         self._vc[0] += 1
 
+    def _set_value(self, array):
+        """Replace this tensor's storage by a new one holding `array` (resize semantics: other views detach)."""
+        self._storage = Storage(array, self._storage.device)
+        self._view = None
+        self._shape = Size(array.shape)
+        self._strides = None
+        self._offset = 0
+        self._base = None
+        self._cache_gen = -1
+        self._vc[0] += 1
+
+    def resize_(self, *sizes, memory_format=None):
+        from ._ops._common import as_int_tuple
+        shape = as_int_tuple(sizes, "resize_")
+        if tuple(shape) == tuple(self._shape):
+            return self
+        n = math.prod(shape)
+        flat = jnp.ravel(self._jax())[:n]
+        if flat.shape[0] < n:
+            flat = jnp.concatenate([flat, jnp.zeros(n - flat.shape[0], flat.dtype)])
+        self._set_value(flat.reshape(shape))
+        return self
+
+    def resize_as_(self, other, memory_format=None):
+        return self.resize_(other.shape)
+
+    def set_(self, source=None, storage_offset=0, size=None, stride=None):
+        if source is None:
+            self._set_value(jnp.zeros((0,), self._dtype.np))
+            return self
+        if not isinstance(source, Tensor):
+            raise NotImplementedError("torchjax: Tensor.set_ from a storage object is not supported")
+        self._storage, self._view, self._shape = source._storage, source._view, source._shape
+        self._strides, self._offset, self._dtype = source._strides, source._offset, source._dtype
+        self._cache_gen = -1
+        if size is not None:
+            return self.set_(source.as_strided(size, stride or _views.contiguous_strides(size), storage_offset))
+        return self
+
+    def is_same_size(self, other):
+        return self._shape == other._shape
+
     def _has_overlap(self):
         return self._strides is not None and any(s == 0 and n > 1 for n, s in zip(self._shape, self._strides))
 
