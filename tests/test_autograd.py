@@ -340,3 +340,15 @@ def test_anomaly_detection_reports_nan():
         y = x.sqrt() * 0
         with pytest.raises(RuntimeError, match="returned nan values"):
             (x.sqrt() / x).sum().backward()
+
+
+def test_autograd_functional():
+    a = randn(3)
+
+    def body(xp):
+        x = xp.tensor(a)
+        F = xp.autograd.functional
+        return (F.jacobian(lambda t: t.exp() * t[0], x), F.hessian(lambda t: (t ** 3).sum() + t.sin().prod(), x),
+                F.jvp(lambda t: t ** 2, x, xp.ones(3)), F.vjp(lambda t: t.tanh(), x, xp.ones(3)),
+                F.vhp(lambda t: (t ** 4).sum(), x, xp.ones(3)))
+    check(body, rtol=1e-5, atol=1e-5)
