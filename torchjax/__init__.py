@@ -35,7 +35,9 @@ from . import cuda, backends  # noqa: E402,F401
 
 globals().update(_LEGACY)
 
-__version__ = "2.13.0+torchjax"
+# torchjax implements torch 2.13's API; scripts that print or compare torch.__version__ see that release.
+__version__ = "2.13.0+cpu" if not cuda.is_available() else "2.13.0+cu128"
+__torchjax_version__ = "0.1.0"
 
 
 def _lazy(name):

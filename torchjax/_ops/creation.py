@@ -32,6 +32,8 @@ def _put(arr, dev):
 
 def _finish(t, requires_grad):
     if requires_grad:
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
