@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import CPU, canonical, device as _device_cls
 from ._size import Size
-from ._storage import Storage
+from ._storage import Storage, private_copy
 from ._ops import _views
 from .autograd import grad_mode
 from .autograd.graph import RemovableHandle, HookDict, accumulate_node, FnNode
@@ -95,11 +95,13 @@ class Tensor:
         if st._host is None:
             self._cache = val
             self._cache_gen = st.gen
+        else:
+            val.block_until_ready()  # the shared numpy buffer may be written as soon as we return
         return val
 
     def _jax(self):
         v = self._value()
-        return jnp.asarray(v) if isinstance(v, np.ndarray) else v
+        return private_copy(v) if isinstance(v, np.ndarray) else v
 
     def _host_values(self):
         return np.asarray(self._value())

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import private_copy
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import SavedTensor, node_class
@@ -54,16 +55,22 @@ def call(k, args, static=None, device=None, name=None):
     vals = []
     dev = None
     needs = False
+    host = False
     for a in args:
         if isinstance(a, Tensor):
             if dev is None:
                 dev = a._storage.device
-            vals.append(a._value())
+            v = a._value()
+            vals.append(v)
+            if type(v) is np.ndarray:
+                host = True
             if not needs and (a._requires_grad or a._grad_fn is not None):
                 needs = True
         else:
             vals.append(a)
     out = k.fwd(static)(*vals)
+    if host:
+        jax.block_until_ready(out)  # XLA may read a numpy input after we return; numpy may be written by then
     if dev is None:
         dev = device
     if needs and _state.enabled:
@@ -123,7 +130,7 @@ def make_node(k, static, args, vals, out_meta, diff=(0,), name=None):
             if v is None:
                 v = a._value()
             if isinstance(v, np.ndarray):
-                v = jnp.asarray(v)  # the numpy buffer may change later; keep the value as it is now
+                v = private_copy(v)  # the numpy buffer may change later; keep the value as it is now
             saved.append(SavedTensor(a, v, saves is None or i in saves))
         else:
             saved.append(None)
