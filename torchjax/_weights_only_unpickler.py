@@ -357,18 +357,21 @@ class Unpickler:
                 raise pickle.UnpicklingError("OrderedDict state must be a dict")
             inst.__dict__.update(state)
         elif id(t) in self._allowed_ids:
-            setstate = getattr(inst, "__setstate__", None)
-            if setstate is not None and getattr(t, "__setstate__", None) is not object.__setstate__:
-                setstate(state)
-            else:
-                slotstate = None
-                if isinstance(state, tuple) and len(state) == 2:
-                    state, slotstate = state
-                if state:
-                    inst.__dict__.update(state)
-                if slotstate:
-                    for k, v in slotstate.items():
-                        setattr(inst, k, v)
+            try:
+                setstate = getattr(inst, "__setstate__", None)
+                if setstate is not None:
+                    setstate(state)
+                else:
+                    slotstate = None
+                    if isinstance(state, tuple) and len(state) == 2:
+                        state, slotstate = state
+                    if state:
+                        inst.__dict__.update(state)
+                    if slotstate:
+                        for k, v in slotstate.items():
+                            setattr(inst, k, v)
+            except (AttributeError, TypeError, ValueError) as e:
+                raise pickle.UnpicklingError(f"Cannot set the state of a {t}: {e}") from None
         else:
             raise pickle.UnpicklingError("Can only build Tensor, Parameter, OrderedDict or types allowlisted via "
                                          f"`add_safe_globals`, but got {t}")

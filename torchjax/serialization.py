@@ -606,12 +606,20 @@ class _Saver:
         if module is None:
             module = pickle.whichmodule(obj, name)
         if module == "torchjax" or module.startswith("torchjax."):
-            mod = sys.modules.get(module)
-            if mod is None or getattr(mod, name, None) is not obj:
-                return None  # let pickle raise its own "not found as" error
-            return _wo.torch_module_name(module), name
+            # torch's name for it: its own module when that is public (torchjax.nn.modules.linear.Linear), else
+            # the public namespace that exports it (torchjax._ops.pointwise.relu is torch.relu)
+            candidates = [module] if not any(p.startswith("_") for p in module.split(".")) else []
+            candidates += [m for m in _PUBLIC_MODULES if m != module] + [module]
+            for m in candidates:
+                mod = sys.modules.get(m)
+                if mod is not None and getattr(mod, name, None) is obj:
+                    return _wo.torch_module_name(m), name
+            return None  # let pickle raise its own "not found as" error
         return None
 
+
+_PUBLIC_MODULES = ("torchjax", "torchjax.nn.functional", "torchjax.linalg", "torchjax.special", "torchjax.fft",
+                   "torchjax.nn.init", "torchjax.autograd")
 
 _PLAIN = frozenset([int, float, str, bytes, bool, type(None), dict, list, tuple, set, frozenset, OrderedDict,
                     complex, bytearray])
