@@ -60,10 +60,14 @@ def to_tj(obj):
         return out
     if isinstance(obj, dict):
         return {k: to_tj(v) for k, v in obj.items()}
+    if isinstance(obj, torch.Size):
+        return torchjax.Size(obj)
     if isinstance(obj, (list, tuple)):
         return type(obj)(to_tj(v) for v in obj)
     if isinstance(obj, torch.dtype):
-        return getattr(torchjax, dtype_name(obj))
+        return getattr(torchjax, str(obj).replace("torch.", ""))
+    if isinstance(obj, torch.device):
+        return torchjax.device(str(obj))
     return obj
 
 
