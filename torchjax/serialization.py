@@ -15,6 +15,7 @@ loads; its `torch.*`/`torchvision.*` globals resolve to torchjax's equivalents.
 """
 import copyreg
 import io
+import math
 import os
 import pickle
 import re
@@ -182,6 +183,18 @@ def _tensor_from_storage(storage, storage_offset, size, stride, dtype=None):
     default = _contiguous_strides(size)
     strides = None if stride == default else stride
     return Tensor._from_parts(cell, chain, Size(size), dtype, strides, offset)
+
+
+def _dense_c_order(size, stride):
+    """Strides that lay `size` out densely in C order (any stride on a dimension of size 1)."""
+    if any(n == 0 for n in size):
+        return True
+    expected = 1
+    for n, s in zip(reversed(size), reversed(stride)):
+        if n != 1 and s != expected:
+            return False
+        expected *= n
+    return True
 
 
 def _contiguous_strides(size):
@@ -487,6 +500,7 @@ class _Saver:
         self.data = {}  # key -> (host bytes source, dtype of the record's elements)
         self.dtypes = {}  # storage identity -> dtype it was saved as
         self.keep = []  # objects whose ids key the tables above stay alive until the save ends
+        self.roots = {}  # id(cell) -> host copy of its root array, made when a view's layout was checked
         self._class_names = _core_class_names()
 
     # -- storages ------------------------------------------------------------------------------------------------
@@ -500,6 +514,21 @@ class _Saver:
             self.keys[ident] = key
             self.data[key] = (source, dtype)
         return key
+
+    def _layout_matches(self, t, cell, size, stride, offset):
+        """Whether reading (size, stride, offset) from the cell's C-order bytes gives view t's values, bit for bit."""
+        root = self.roots.get(id(cell))
+        if root is None:
+            root = self.roots[id(cell)] = np.ascontiguousarray(np.asarray(cell.value()))
+        flat = root.reshape(-1).view(np.uint8)
+        it = t._dtype.itemsize
+        if math.prod(size) == 0:
+            return True
+        bits = np.dtype(f"u{it}") if it in (1, 2, 4, 8) else np.dtype((np.void, it))  # compare bit patterns
+        typed = flat[:flat.size // it * it].view(bits)
+        got = np.lib.stride_tricks.as_strided(typed[offset:], size, tuple(s * it for s in stride))
+        want = np.ascontiguousarray(np.asarray(t._host_values())).reshape(-1).view(np.uint8)
+        return np.ascontiguousarray(got).tobytes() == want.tobytes()
 
     def _pid(self, type_global, key, location, numel):
         if self.legacy:
@@ -523,6 +552,7 @@ class _Saver:
         """(storage reference, storage offset, strides) for tensor t, sharing its cell's record when possible."""
         dtype = t._dtype
         cell = t._storage
+        host_before = cell._host
         value = cell.value()
         if isinstance(value, jax.core.Tracer):
             raise RuntimeError("torchjax: torch.save cannot save a tensor inside a compiled function (its value is a "
@@ -531,20 +561,24 @@ class _Saver:
         stride = tuple(t.stride())
         offset = t._offset
         item = dtype.itemsize
-        host = cell._host
         nbytes = cell.nbytes
-        ok = (host is None or host.flags.c_contiguous) and nbytes % item == 0 and offset >= 0 and \
-            all(s >= 0 for s in stride)
-        if ok and all(n > 0 for n in size):
-            ok = offset + sum((n - 1) * s for n, s in zip(size, stride)) < nbytes // item
+        if t._view is None:
+            # the tensor is its cell's root array: its C-order bytes are the storage
+            ok = offset == 0 and (t._strides is None or _dense_c_order(size, stride))
+        else:
+            ok = (host_before is None or host_before.flags.c_contiguous) and nbytes % item == 0 and offset >= 0 \
+                and all(s >= 0 for s in stride)
+            if ok and all(n > 0 for n in size):
+                ok = offset + sum((n - 1) * s for n, s in zip(size, stride)) < nbytes // item
+            ok = ok and self._layout_matches(t, cell, size, stride, offset)
         if ok:
             self.keep.append(cell)
             ident = ("cell", id(cell))
-            source = cell
+            source = self.roots.get(id(cell), cell)
             numel_bytes = nbytes
         else:
-            # torch-style metadata that does not describe the cell's C-order bytes (a non-contiguous numpy
-            # buffer): save this tensor's values as a storage of its own
+            # torch-style metadata that does not describe the cell's C-order bytes (memory shared with a
+            # non-contiguous numpy array): save this tensor's values as a storage of its own
             values = np.ascontiguousarray(np.asarray(t._host_values()))
             self.keep.append(values)
             ident = ("copy", id(values))
