@@ -770,17 +770,53 @@ class _ZipWriter:
     def close(self):
         self.zf.close()
 
+    def abandon(self):
+        """Give up a failed write without finishing the archive (the caller discards the output)."""
+        self.zf._writing = False
+        self.zf.fp = None
+
+
+class _Shifted:
+    """A writable file seen from its current position: zip offsets count from the archive's start, as torch's do."""
+
+    def __init__(self, f, start):
+        self.f = f
+        self.start = start
+
+    def write(self, b):
+        return self.f.write(b)
+
+    def tell(self):
+        return self.f.tell() - self.start
+
+    def seek(self, pos, whence=0):
+        return self.f.seek(pos + self.start if whence == 0 else pos, whence) - self.start
+
+    def flush(self):
+        if callable(getattr(self.f, "flush", None)):
+            self.f.flush()
+
 
 def _write_zip(fileobj, archive, pkl, saver):
+    try:
+        start = fileobj.tell()
+    except (AttributeError, OSError):
+        start = 0
+    if start:
+        fileobj = _Shifted(fileobj, start)
     w = _ZipWriter(fileobj, archive)
-    w.write("data.pkl", pkl)
-    w.write(".format_version", b"1")
-    w.write(".storage_alignment", str(STORAGE_ALIGNMENT).encode())
-    w.write("byteorder", b"little")
-    for key, (source, _) in saver.data.items():
-        w.write(f"data/{key}", _host_bytes(source))
-    w.write("version", b"3\n")
-    w.write(".data/serialization_id", "".join(str(secrets.randbelow(10)) for _ in range(40)).encode())
+    try:
+        w.write("data.pkl", pkl)
+        w.write(".format_version", b"1")
+        w.write(".storage_alignment", str(STORAGE_ALIGNMENT).encode())
+        w.write("byteorder", b"little")
+        for key, (source, _) in saver.data.items():
+            w.write(f"data/{key}", _host_bytes(source))
+        w.write("version", b"3\n")
+        w.write(".data/serialization_id", "".join(str(secrets.randbelow(10)) for _ in range(40)).encode())
+    except BaseException:
+        w.abandon()
+        raise
     w.close()
 
 

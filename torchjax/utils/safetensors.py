@@ -3,7 +3,7 @@
 A file is an 8-byte little-endian header length N, N bytes of JSON header (`{"__metadata__": {str: str},
 name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}`, padded with spaces to a multiple of
 8 bytes), then the tensors' raw little-endian bytes, back to back, offsets relative to the end of the header.
-Tensors are laid out by decreasing element size, then by name, as the reference writer lays them out.
+Tensors are laid out by dtype (widest first), then by name, as the reference writer lays them out.
 """
 import json
 import math
@@ -27,6 +27,9 @@ _CODES = {
     "F8_E5M2": D.float8_e5m2, "F8_E5M2FNUZ": D.float8_e5m2fnuz, "F8_E8M0": D.float8_e8m0fnu,
 }
 _CODE_OF = {d.name: c for c, d in _CODES.items()}
+# the reference writer lays tensors out by this dtype order (descending), then by name
+_RANK = {c: i for i, c in enumerate(["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
+                                     "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "C64", "F64", "I64", "U64"])}
 
 
 class SafetensorError(Exception):
@@ -78,7 +81,7 @@ def _serialize(tensors, metadata):
             if not isinstance(k, str) or not isinstance(v, str):
                 bad = k if not isinstance(k, str) else v
                 raise TypeError(f"argument 'metadata': '{type(bad).__name__}' object is not an instance of 'str'")
-    order = sorted(tensors, key=lambda k: (-tensors[k]._dtype.itemsize, k))
+    order = sorted(tensors, key=lambda k: (-_RANK[_CODE_OF[tensors[k]._dtype.name]], k))
     header = {}
     if metadata:
         header["__metadata__"] = dict(metadata)
