@@ -24,6 +24,7 @@ import struct
 import sys
 import tarfile
 import tempfile
+import types
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -652,6 +653,7 @@ class _Saver:
         return None
 
 
+_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType)
 _PUBLIC_MODULES = ("torchjax", "torchjax.nn.functional", "torchjax.linalg", "torchjax.special", "torchjax.fft",
                    "torchjax.nn.init", "torchjax.autograd")
 
@@ -697,6 +699,8 @@ def _make_pickler(pickle_module):
                 return (_G_LAYOUT, ("torch." + obj.name,))
             if t is _misc.memory_format:
                 return obj.name
+            if t in _FUNCTION_TYPES and self._saver.global_name(obj, None) is not None:
+                return obj.__qualname__  # -> self.save_global (pickle's dispatch table bypasses the override)
             return NotImplemented
 
         def save_global(self, obj, name=None):
@@ -897,6 +901,11 @@ def _atomic_write(path, write):
 _LOAD_MODULE_MAPPING = {"torch.tensor": "torch._tensor"}
 
 
+# torch's C namespaces that pickles reach functions through (getattr(torch._C._VariableFunctionsClass, "relu"))
+_C_NAMESPACES = {"_VariableFunctionsClass": "torchjax", "_VariableFunctions": "torchjax", "_nn": "torchjax.nn.functional",
+                 "_linalg": "torchjax.linalg", "_special": "torchjax.special", "_fft": "torchjax.fft"}
+
+
 def _torchjax_global(module, name):
     """What a pickled torch/torchvision global is in torchjax (for weights_only=False loads)."""
     module = _LOAD_MODULE_MAPPING.get(module, module)
@@ -913,6 +922,11 @@ def _torchjax_global(module, name):
         return StorageType(name)
     if (module, name) == ("torch.nn.parameter", "Parameter"):
         return _wo._parameter_class()
+    if module == "torch._C" and name in ("TensorBase", "_TensorBase"):
+        return Tensor
+    if module == "torch._C" and name in _C_NAMESPACES:
+        import importlib
+        return importlib.import_module(_C_NAMESPACES[name])
     if module == "torchvision" or module.startswith("torchvision."):
         target = "torchjax.vision" + module[len("torchvision"):]
     else:
