@@ -24,6 +24,7 @@ import struct
 import sys
 import tarfile
 import tempfile
+import threading
 import types
 import warnings
 import zipfile
@@ -37,7 +38,8 @@ from . import _weights_only_unpickler as _wo
 from ._device import CPU, canonical, device as _device_cls
 from ._size import Size
 from ._tensor import Tensor, _CORE_ATTRS
-from .storage import (LEGACY_STORAGE_NAMES, STORAGE_NAME_TO_DTYPE, TypedStorage, UntypedStorage)
+from .storage import (LEGACY_STORAGE_NAMES, STORAGE_NAME_TO_DTYPE, TypedStorage, UntypedStorage,
+                      deferred_placement)
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
            "get_unsafe_globals_in_checkpoint", "skip_data", "SourceChangeWarning", "StorageType",
@@ -357,12 +359,16 @@ def _get_layout(name):
 
 
 # ---- map_location ------------------------------------------------------------------------------------------------
-_current_map_location = [None]
+class _LoadState(threading.local):
+    map_location = None
+
+
+_load_state = _LoadState()
 
 
 def _restore_device(device):
     """The device a tensor rebuilt from a device tag lands on, honouring the active map_location."""
-    ml = _current_map_location[0]
+    ml = _load_state.map_location
     loc = str(device)
     if isinstance(ml, dict):
         loc = ml.get(loc, loc)
@@ -429,13 +435,19 @@ def _get_restore_location(map_location):
 # =================================================================================================================
 # save
 # =================================================================================================================
+_STUB = types.ModuleType("torchjax._serialization_globals", "Markers the C pickler writes; renamed to torch's names.")
+sys.modules[_STUB.__name__] = _STUB
+
+
 class _G:
     """A torch global written into the pickle by name (GLOBAL module\\nname\\n); nothing of torchjax's."""
-    __slots__ = ("module", "name")
+    __slots__ = ("module", "name", "alias")
 
     def __init__(self, module, name):
         self.module = module
         self.name = name
+        self.alias = f"g{len(_STUB.__dict__)}"
+        setattr(_STUB, self.alias, self)
 
     def __reduce__(self):
         return self.name
@@ -447,6 +459,7 @@ class _G:
         return f"{self.module}.{self.name}"
 
 
+_G.__module__ = _STUB.__name__  # where the C pickler looks the markers up
 _G_V2 = _G("torch._utils", "_rebuild_tensor_v2")
 _G_V3 = _G("torch._utils", "_rebuild_tensor_v3")
 _G_PARAM = _G("torch._utils", "_rebuild_parameter")
@@ -473,7 +486,10 @@ def _core_class_names():
 
 
 def _is_parameter(t):
-    return any(k.__name__ == "Parameter" and k.__module__.startswith("torchjax") for k in type(t).__mro__)
+    """nn.Parameter, found by name or torch's `_is_param` flag (serialization does not import torchjax.nn)."""
+    cls = type(t)
+    return bool(getattr(cls, "_is_param", False)) or any(
+        k.__name__ == "Parameter" and k.__module__.startswith("torchjax") for k in cls.__mro__)
 
 
 def _extra_state(t):
@@ -520,7 +536,8 @@ class _Saver:
         """Whether reading (size, stride, offset) from the cell's C-order bytes gives view t's values, bit for bit."""
         root = self.roots.get(id(cell))
         if root is None:
-            root = self.roots[id(cell)] = np.ascontiguousarray(np.asarray(cell.value()))
+            v = cell._host if cell._host is not None else cell._array
+            root = self.roots[id(cell)] = np.ascontiguousarray(np.asarray(v))
         flat = root.reshape(-1).view(np.uint8)
         it = t._dtype.itemsize
         if math.prod(size) == 0:
@@ -554,7 +571,7 @@ class _Saver:
         dtype = t._dtype
         cell = t._storage
         host_before = cell._host
-        value = cell.value()
+        value = host_before if host_before is not None else cell._array  # (value() could move it to the device)
         if isinstance(value, jax.core.Tracer):
             raise RuntimeError("torchjax: torch.save cannot save a tensor inside a compiled function (its value is a "
                                "JAX tracer)")
@@ -661,24 +678,46 @@ _PLAIN = frozenset([int, float, str, bytes, bool, type(None), dict, list, tuple,
                     complex, bytearray])
 
 
+class _ReduceMixin:
+    """How torchjax objects enter a checkpoint pickle: tensors as torch's rebuild calls over persistent storages,
+    dtypes/Size/device/layout as torch's globals."""
+
+    def persistent_id(self, obj):
+        t = type(obj)
+        if t is _StorageRef:
+            return obj.pid
+        if isinstance(obj, (UntypedStorage, TypedStorage)) and t is not type:
+            return self._saver.storage_pid(obj)
+        return None
+
+    def _reduce_common(self, obj, t):
+        if isinstance(obj, Tensor):
+            return self._saver.reduce_tensor(obj)
+        if t is D.dtype:
+            return obj.name
+        if t is Size:
+            return (Size, (tuple(obj),))
+        if t is _device_cls:
+            return (_device_cls, (obj.type,) if obj.index is None else (obj.type, obj.index))
+        from . import _misc
+        if t is _misc.layout:
+            return (_G_LAYOUT, ("torch." + obj.name,))
+        if t is _misc.memory_format:
+            return obj.name
+        return NotImplemented
+
+
 def _make_pickler(pickle_module):
+    """A pure-Python pickler that writes torch's global names directly (any protocol, pickle-like modules)."""
     base = getattr(pickle_module, "_Pickler", None) or getattr(pickle_module, "Pickler", None)
     if base is None or not issubclass(base, pickle._Pickler):
         raise NotImplementedError("torchjax: torch.save supports pickle modules built on Python's pickle "
                                   f"(got {getattr(pickle_module, '__name__', pickle_module)!r})")
 
-    class TorchPickler(base):
+    class TorchPickler(_ReduceMixin, base):
         def __init__(self, file, protocol, saver):
             super().__init__(file, protocol)
             self._saver = saver
-
-        def persistent_id(self, obj):
-            t = type(obj)
-            if t is _StorageRef:
-                return obj.pid
-            if isinstance(obj, (UntypedStorage, TypedStorage)) and t is not type:
-                return self._saver.storage_pid(obj)
-            return None
 
         def reducer_override(self, obj):
             t = type(obj)
@@ -686,22 +725,9 @@ def _make_pickler(pickle_module):
                 return NotImplemented
             if t is _G:
                 return obj.name
-            if isinstance(obj, Tensor):
-                return self._saver.reduce_tensor(obj)
-            if t is D.dtype:
-                return obj.name
-            if t is Size:
-                return (Size, (tuple(obj),))
-            if t is _device_cls:
-                return (_device_cls, (obj.type,) if obj.index is None else (obj.type, obj.index))
-            from . import _misc
-            if t is _misc.layout:
-                return (_G_LAYOUT, ("torch." + obj.name,))
-            if t is _misc.memory_format:
-                return obj.name
             if t in _FUNCTION_TYPES and self._saver.global_name(obj, None) is not None:
                 return obj.__qualname__  # -> self.save_global (pickle's dispatch table bypasses the override)
-            return NotImplemented
+            return self._reduce_common(obj, t)
 
         def save_global(self, obj, name=None):
             g = self._saver.global_name(obj, name)
@@ -714,17 +740,100 @@ def _make_pickler(pickle_module):
     return TorchPickler
 
 
-def _pickle(obj, saver, pickle_module, protocol):
+class _FastPickler(_ReduceMixin, pickle.Pickler):
+    """Python's C pickler. torch's names cannot be looked up here (torch is not imported), so the markers are
+    written as globals of a stub module and every torchjax GLOBAL is renamed afterwards (_rename_globals)."""
+
+    def __init__(self, file, protocol, saver):
+        super().__init__(file, protocol)
+        self._saver = saver
+
+    def reducer_override(self, obj):
+        t = type(obj)
+        if t is _G:
+            return obj.alias
+        return self._reduce_common(obj, t)
+
+
+def _opcode_table():
+    """Argument sizes of the opcodes Python's C pickler writes at protocols 2 and 3."""
+    P = pickle
+    fixed = {P.PROTO: 1, P.STOP: 0, P.MARK: 0, P.POP: 0, P.POP_MARK: 0, P.NONE: 0, P.NEWTRUE: 0, P.NEWFALSE: 0,
+             P.BININT: 4, P.BININT1: 1, P.BININT2: 2, P.BINFLOAT: 8, P.EMPTY_TUPLE: 0, P.TUPLE: 0, P.TUPLE1: 0,
+             P.TUPLE2: 0, P.TUPLE3: 0, P.EMPTY_LIST: 0, P.APPEND: 0, P.APPENDS: 0, P.EMPTY_DICT: 0, P.SETITEM: 0,
+             P.SETITEMS: 0, P.REDUCE: 0, P.BUILD: 0, P.NEWOBJ: 0, P.BINPUT: 1, P.LONG_BINPUT: 4, P.BINGET: 1,
+             P.LONG_BINGET: 4, P.BINPERSID: 0, P.EXT1: 1, P.EXT2: 2, P.EXT4: 4}
+    len1 = {P.LONG1, P.SHORT_BINBYTES, P.SHORT_BINSTRING}
+    len4 = {P.BINUNICODE, P.BINBYTES, P.LONG4, P.BINSTRING}
+    return ({op[0]: n for op, n in fixed.items()}, {op[0] for op in len1}, {op[0] for op in len4})
+
+
+_FIXED_ARGS, _LEN1_ARGS, _LEN4_ARGS = _opcode_table()
+
+
+def _rename_globals(data, saver):
+    """Rewrite the GLOBAL opcodes that name torchjax objects (and the stub markers) to torch's names.
+
+    The opcodes are walked one by one (only their lengths matter), so bytes inside strings are never mistaken for
+    opcodes. An opcode outside the protocol 2/3 set raises ValueError (the caller then takes the slow path)."""
+    out, last, i, n = [], 0, 0, len(data)
+    glob, stop = pickle.GLOBAL[0], pickle.STOP[0]
+    while i < n:
+        op = data[i]
+        size = _FIXED_ARGS.get(op)
+        if size is not None:
+            i += 1 + size
+            if op == stop:
+                break
+        elif op in _LEN1_ARGS:
+            i += 2 + data[i + 1]
+        elif op in _LEN4_ARGS:
+            i += 5 + int.from_bytes(data[i + 1:i + 5], "little")
+        elif op == glob:
+            j = data.index(b"\n", i + 1)
+            k = data.index(b"\n", j + 1)
+            module = data[i + 1:j].decode("utf-8")
+            if module.startswith("torchjax"):
+                name = data[j + 1:k].decode("utf-8")
+                obj = sys.modules[module]
+                for part in name.split("."):
+                    obj = getattr(obj, part)
+                g = saver.global_name(obj, name)
+                if g is None:
+                    raise pickle.PicklingError(f"Can't pickle {obj!r}: no torch name for {module}.{name}")
+                out.append(data[last:i])
+                out.append(b"c" + g[0].encode("utf-8") + b"\n" + g[1].encode("utf-8") + b"\n")
+                last = k + 1
+            i = k + 1
+        else:
+            raise ValueError(f"unexpected pickle opcode {op}")
+    if i != n:
+        raise ValueError("pickle does not end with STOP")
+    out.append(data[last:])
+    return b"".join(out)
+
+
+def _pickle(obj, pickle_module, protocol, legacy):
+    """(pickle bytes, saver holding the storages it refers to) for obj."""
+    if pickle_module is pickle and protocol in (2, 3):
+        saver = _Saver(legacy)
+        buf = io.BytesIO()
+        try:
+            _FastPickler(buf, protocol, saver).dump(obj)
+            return _rename_globals(buf.getvalue(), saver), saver
+        except (pickle.PicklingError, ValueError):
+            pass  # e.g. a torchjax function the C pickler cannot find under its own module: take the slow path
+    saver = _Saver(legacy)
     buf = io.BytesIO()
     _make_pickler(pickle_module)(buf, protocol, saver).dump(obj)
-    return buf.getvalue()
+    return buf.getvalue(), saver
 
 
 def _host_bytes(source):
     """The bytes of a storage record: a tensor cell's root array in C order, a storage object, or an array."""
     from ._storage import Storage
     if isinstance(source, Storage):
-        arr = np.ascontiguousarray(np.asarray(source.value()))
+        arr = np.ascontiguousarray(source._host if source._host is not None else np.asarray(source._array))
     elif isinstance(source, UntypedStorage):
         arr = np.ascontiguousarray(source._bytes())
     else:
@@ -801,7 +910,7 @@ class _Shifted:
             self.f.flush()
 
 
-def _write_zip(fileobj, archive, pkl, saver):
+def _write_zip(fileobj, archive, pkl, saver, byteorder_record=True):
     try:
         start = fileobj.tell()
     except (AttributeError, OSError):
@@ -813,7 +922,8 @@ def _write_zip(fileobj, archive, pkl, saver):
         w.write("data.pkl", pkl)
         w.write(".format_version", b"1")
         w.write(".storage_alignment", str(STORAGE_ALIGNMENT).encode())
-        w.write("byteorder", b"little")
+        if byteorder_record:
+            w.write("byteorder", b"little")
         for key, (source, _) in saver.data.items():
             w.write(f"data/{key}", _host_bytes(source))
         w.write("version", b"3\n")
@@ -847,11 +957,11 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
         f = os.fspath(f)
     elif not callable(getattr(f, "write", None)):
         raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' attribute")
-    saver = _Saver(legacy=not _use_new_zipfile_serialization)
-    pkl = _pickle(obj, saver, pickle_module, pickle_protocol)  # everything that can fail on obj fails here
+    # everything that can fail on obj fails here, before any file is touched
+    pkl, saver = _pickle(obj, pickle_module, pickle_protocol, not _use_new_zipfile_serialization)
     if _use_new_zipfile_serialization:
         def write(fileobj):
-            _write_zip(fileobj, _archive_name(f), pkl, saver)
+            _write_zip(fileobj, _archive_name(f), pkl, saver, not _disable_byteorder_record)
     else:
         def write(fileobj):
             _write_legacy(fileobj, pkl, saver, pickle_module, pickle_protocol)
@@ -1249,31 +1359,37 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return load_file(os.fspath(f), device=str(map_location) if map_location is not None else "cpu")
 
     fileobj, opened = _open_for_read(f)
-    _current_map_location[0] = map_location
+    _load_state.map_location = map_location
     try:
-        start = fileobj.tell() if callable(getattr(fileobj, "tell", None)) else 0
-        magic = fileobj.read(4)
-        if callable(getattr(fileobj, "seek", None)):
-            fileobj.seek(start)
-        else:
-            fileobj = io.BytesIO(magic + fileobj.read())
-        if magic == b"PK\x03\x04":
-            if mmap and not isinstance(f, (str, os.PathLike)):
-                raise ValueError("f must be a file path in order to use the mmap argument")
-            if start:
-                fileobj = io.BytesIO(fileobj.read())
-            return _load_zip(fileobj, os.fspath(f) if opened else None, map_location, pickle_module, weights_only,
-                             bool(mmap), pickle_load_args)
-        if mmap:
-            name = f"{f}, " if isinstance(f, str) else ""
-            raise RuntimeError("mmap can only be used with files saved with "
-                               f"`torch.save({name}_use_new_zipfile_serialization=True), "
-                               "please torch.save your checkpoint with this option in order to use mmap.")
-        return _load_legacy(fileobj, map_location, pickle_module, weights_only, pickle_load_args)
+        with deferred_placement():
+            return _load_opened(f, fileobj, opened, map_location, pickle_module, weights_only, mmap,
+                                pickle_load_args)
     finally:
-        _current_map_location[0] = None
+        _load_state.map_location = None
         if opened:
             fileobj.close()
+
+
+def _load_opened(f, fileobj, opened, map_location, pickle_module, weights_only, mmap, pickle_load_args):
+    start = fileobj.tell() if callable(getattr(fileobj, "tell", None)) else 0
+    magic = fileobj.read(4)
+    if callable(getattr(fileobj, "seek", None)):
+        fileobj.seek(start)
+    else:
+        fileobj = io.BytesIO(magic + fileobj.read())
+    if magic == b"PK\x03\x04":
+        if mmap and not isinstance(f, (str, os.PathLike)):
+            raise ValueError("f must be a file path in order to use the mmap argument")
+        if start:
+            fileobj = io.BytesIO(fileobj.read())
+        return _load_zip(fileobj, os.fspath(f) if opened else None, map_location, pickle_module, weights_only,
+                         bool(mmap), pickle_load_args)
+    if mmap:
+        name = f"{f}, " if isinstance(f, str) else ""
+        raise RuntimeError("mmap can only be used with files saved with "
+                           f"`torch.save({name}_use_new_zipfile_serialization=True), "
+                           "please torch.save your checkpoint with this option in order to use mmap.")
+    return _load_legacy(fileobj, map_location, pickle_module, weights_only, pickle_load_args)
 
 
 def get_unsafe_globals_in_checkpoint(f):

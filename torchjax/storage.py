@@ -335,7 +335,39 @@ def _make_cell(buf, dtype, size, stride, offset, dev, swap, mapped):
         arr = arr.reshape(tuple(size))
     if mapped and dev.type == "cpu" and not swap:
         return Storage.from_numpy(arr, dev)  # mmap: the mapped file stays the source of truth
+    pending = getattr(_pending, "cells", None)
+    if pending is not None:
+        # torch.load places all its cells on their devices in one batched transfer when it finishes
+        cell = Storage(None, dev, host=arr)
+        pending.append((cell, arr))
+        return cell
     return Storage(jax.device_put(arr, jax_device(dev)), dev)
+
+
+_pending = threading.local()
+
+
+class deferred_placement:
+    """Within this context, cells made from loaded bytes stay host arrays until exit, then move in one batch."""
+
+    def __enter__(self):
+        self._outer = getattr(_pending, "cells", None)
+        _pending.cells = []
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        cells, _pending.cells = _pending.cells, self._outer
+        if exc_type is not None:
+            return
+        by_device = {}
+        for cell, arr in cells:
+            if cell._host is arr:  # not replaced (legacy fill) or shared with numpy meanwhile
+                by_device.setdefault(cell.device, []).append((cell, arr))
+        for dev, items in by_device.items():
+            moved = jax.device_put([a for _, a in items], jax_device(dev))
+            for (cell, _), value in zip(items, moved):
+                cell._array = value
+                cell._host = None
 
 
 def _view_chain(cell, dtype, size, stride, offset):

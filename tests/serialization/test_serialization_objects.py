@@ -103,3 +103,34 @@ def test_pickle_protocols(tmp_path):
         torchjax.save(sd, tmp_path / "p.pt", pickle_protocol=proto)
         assert_tree(torch.load(tmp_path / "p.pt", weights_only=False), sd)
         assert_tree(sd, torchjax.load(tmp_path / "p.pt"))
+
+
+def test_fast_and_pure_python_picklers_write_the_same_bytes():
+    """torch.save pickles with Python's C pickler and renames torchjax's globals afterwards; the pure-Python
+    pickler (used for other protocols and pickle modules) names torch's globals directly. Same bytes."""
+    import collections
+    import pickle
+    from torchjax import serialization as S
+    x = torchjax.arange(10.0)
+    text = "ctorchjax._dtype\nfloat32\n"  # looks like a GLOBAL opcode; must survive untouched
+    obj = {"sd": collections.OrderedDict((f"l{i}", torchjax.randn(3)) for i in range(300)), "v": x[2:], "x": x,
+           "dt": [torchjax.float16, torchjax.bfloat16], "sz": torchjax.Size([2]), "dev": torchjax.device("cpu"),
+           "lay": torchjax.strided, "s": text, "b": text.encode(), "big": list(range(2000)),
+           "u16": torchjax.zeros(2, dtype=torchjax.uint16)}
+    for proto in (2, 3):
+        fast_saver = S._Saver(False)
+        buf = io.BytesIO()
+        S._FastPickler(buf, proto, fast_saver).dump(obj)
+        fast = S._rename_globals(buf.getvalue(), fast_saver)
+        buf = io.BytesIO()
+        S._make_pickler(pickle)(buf, proto, S._Saver(False)).dump(obj)
+        assert fast == buf.getvalue()
+        assert b"torchjax._" not in fast.replace(text.encode(), b"")
+    got = torch.load(io.BytesIO(_saved(obj)), weights_only=True)
+    assert got["s"] == text and got["b"] == text.encode()
+
+
+def _saved(obj):
+    buf = io.BytesIO()
+    torchjax.save(obj, buf)
+    return buf.getvalue()
