@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from _serial_util import assert_tensor, torch, torchjax
-from torchjax import serialization as S
+from torchjax import _serialization_save as S
 
 
 class Boom:

@@ -110,7 +110,7 @@ def test_fast_and_pure_python_picklers_write_the_same_bytes():
     pickler (used for other protocols and pickle modules) names torch's globals directly. Same bytes."""
     import collections
     import pickle
-    from torchjax import serialization as S
+    from torchjax import _serialization_save as S
     x = torchjax.arange(10.0)
     text = "ctorchjax._dtype\nfloat32\n"  # looks like a GLOBAL opcode; must survive untouched
     obj = {"sd": collections.OrderedDict((f"l{i}", torchjax.randn(3)) for i in range(300)), "v": x[2:], "x": x,

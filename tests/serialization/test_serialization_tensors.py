@@ -203,7 +203,7 @@ def test_layout_matches_torch_records_and_alignment(tmp_path):
 
 
 def test_map_location_forms(tmp_path, monkeypatch):
-    from torchjax import serialization as S
+    from torchjax import _serialization_save as S
     x = torchjax.arange(4.0)
     monkeypatch.setattr(S, "location_tag", lambda obj: "cuda:0")  # a checkpoint written on a GPU
     torchjax.save({"x": x, "v": x[1:]}, tmp_path / "gpu.pt")
