@@ -20,7 +20,6 @@ import pickle
 import re
 import struct
 import sys
-import tarfile
 import threading
 import warnings
 import zipfile
@@ -666,6 +665,7 @@ def _load_legacy(f, map_location, pickle_module, weights_only, pickle_load_args)
 
 
 def _load_tar(raw, map_location, pickle_module, pickle_load_args):
+    import tarfile
     restore = _get_restore_location(map_location)
     objects = {}
     try:
@@ -749,13 +749,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return load_file(os.fspath(f), device=str(map_location) if map_location is not None else "cpu")
 
     fileobj, opened = _open_for_read(f)
-    _load_state.map_location = map_location
+    outer, _load_state.map_location = _load_state.map_location, map_location
     try:
         with deferred_placement():
             return _load_opened(f, fileobj, opened, map_location, pickle_module, weights_only, mmap,
                                 pickle_load_args)
     finally:
-        _load_state.map_location = None
+        _load_state.map_location = outer
         if opened:
             fileobj.close()
 
