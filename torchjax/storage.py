@@ -105,6 +105,8 @@ class UntypedStorage:
         return None
 
     def nbytes(self):
+        if self._parent is not None:
+            return self._size
         if self._cell is not None:
             return self._cell.nbytes
         return int(self._buf.size)
