@@ -200,14 +200,11 @@ def load(data):
 
 def load_file(filename, device="cpu"):
     """A dict of tensors from a safetensors file, placed on `device` ('cpu', 'cuda', 'cuda:N' or an index)."""
-    size = os.path.getsize(filename)
-    if size == 0:
-        raise SafetensorError("Error while deserializing header: HeaderTooSmall")
-    buf = np.memmap(filename, dtype=np.uint8, mode="r")
-    try:
-        return _tensors(buf, device)
-    finally:
-        del buf
+    # read into (immutable) memory rather than mapping the file: on the CPU, jax.device_put may alias an aligned
+    # host buffer, and a mapped file can change underneath the tensors
+    with open(filename, "rb") as fh:
+        data = fh.read()
+    return _tensors(data, device)
 
 
 def load_metadata(filename):
