@@ -176,3 +176,19 @@ def test_not_a_file():
         torchjax.load(12345)
     with pytest.raises(FileNotFoundError):
         torchjax.load("/nonexistent/dir/x.pt")
+
+
+def test_unsupported_tensor_kinds_raise_not_implemented():
+    import warnings
+    cases = {"complex32": lambda: torch.zeros(2, dtype=torch.chalf),
+             "quantized": lambda: torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.qint8),
+             "sparse": lambda: torch.eye(2).to_sparse(),
+             "meta": lambda: torch.empty(2, device="meta")}
+    for what, make in cases.items():
+        buf = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.save({"t": make()}, buf)
+        buf.seek(0)
+        with pytest.raises(NotImplementedError, match=what):
+            torchjax.load(buf)

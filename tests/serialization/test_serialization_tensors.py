@@ -359,3 +359,31 @@ def test_storage_objects_behave_like_torch():
     assert repr(j) == repr(t) and j.size() == t.size() and j.tolist() == t.tolist()
     assert isinstance(j, torchjax.FloatStorage) and not isinstance(j, torchjax.IntStorage)
     assert torchjax.is_storage(j) and torchjax.is_storage(j.untyped())
+
+
+def test_parameters_load_as_nn_parameter_when_nn_exists(monkeypatch):
+    """Once torchjax.nn exists, torch's Parameters load as torchjax.nn.Parameter (simulated here by a stand-in)."""
+    import sys
+    import types
+
+    class Parameter(torchjax.Tensor):
+        def __new__(cls, data=None, requires_grad=True):
+            p = object.__new__(cls)
+            p.__dict__.update(data.detach().__dict__)
+            p.requires_grad_(requires_grad)
+            return p
+    Parameter.__module__ = "torchjax.nn.parameter"
+    fake = types.ModuleType("torchjax.nn")
+    fake.Parameter = Parameter
+    monkeypatch.setitem(sys.modules, "torchjax.nn", fake)
+    buf = io.BytesIO()
+    torch.save({"w": torch.nn.Parameter(torch.ones(2)), "f": torch.nn.Parameter(torch.ones(1), requires_grad=False)},
+               buf)
+    buf.seek(0)
+    got = torchjax.load(buf)
+    assert type(got["w"]) is Parameter and got["w"].requires_grad and not got["f"].requires_grad
+    buf = io.BytesIO()
+    torchjax.save(got, buf)  # and they are written back as torch Parameters
+    buf.seek(0)
+    back = torch.load(buf)
+    assert type(back["w"]) is torch.nn.Parameter and back["w"].requires_grad and not back["f"].requires_grad
