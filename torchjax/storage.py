@@ -31,10 +31,6 @@ LEGACY_STORAGE_NAMES = {
 STORAGE_NAME_TO_DTYPE = {v: D.BY_NAME[k] for k, v in LEGACY_STORAGE_NAMES.items()}
 
 
-def element_size(dtype):
-    return dtype.itemsize
-
-
 class UntypedStorage:
     """Bytes on a device (torch.UntypedStorage)."""
     # _cell: tensor cell (torchjax._storage.Storage) or None; _buf: 1-D host uint8 array or None;
@@ -132,7 +128,7 @@ class UntypedStorage:
     def _key(self):
         """Identity of the memory: storages of one cell (or one loaded buffer) compare equal."""
         if self._parent is not None:
-            return self._parent._key()
+            return ("slice", id(self))
         return ("cell", id(self._cell)) if self._cell is not None else ("buf", id(self._buf))
 
     def type(self, dtype=None, non_blocking=False):
@@ -306,9 +302,11 @@ class UntypedStorage:
                 self._cell = _make_cell(self._buf, dtype, size, stride, offset, self._device, self._swap,
                                         self._mapped)
                 self._buf = None
-                if self._cell.shape == tuple(size) and offset == 0 and _contiguous(size, stride):
-                    return self._cell, None
-        return self._cell, _view_chain(self._cell, dtype, size, stride, offset)
+            cell = self._cell
+        if cell.shape == tuple(size) and offset == 0 and _contiguous(size, stride) and \
+                np.dtype(cell.value().dtype) == D.to_np(dtype):
+            return cell, None  # the tensor is the cell's root array itself
+        return cell, _view_chain(cell, dtype, size, stride, offset)
 
 
 def _untyped_from_bytes(data, device):
