@@ -32,6 +32,8 @@ from ._ops.creation import LEGACY_TYPES as _LEGACY  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from ._misc import *  # noqa: E402,F401,F403
 from . import cuda, backends  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
+from .storage import *  # noqa: E402,F401,F403 - UntypedStorage, TypedStorage, the legacy <Name>Storage classes
 
 globals().update(_LEGACY)
 

@@ -1,0 +1,1 @@
+"""torch.utils: data loading, checkpoint formats and other utilities."""
