@@ -108,6 +108,7 @@ import platform as _platform
 import struct as _struct
 import threading as _threading
 import warnings as _warnings
+import weakref as _weakref
 
 import ml_dtypes as _ml
 import numpy as _np
@@ -409,10 +410,16 @@ def _workspace(m):
     return ws
 
 
+# per octant j >> 1 (j in {0, 2, 4, 6, 8}): polynomial selection mask and the sign bits of sin / cos
+_OCT_SEL = _np.array([-1, 0, -1, 0, -1], _np.int32)
+_OCT_SIN = _np.array([0, 0, -2**31, -2**31, 0], _np.int32)
+_OCT_COS = _np.array([0, -2**31, -2**31, 0, 0], _np.int32)
+
+
 def _avx2_radius_sincos(u1, theta, W):
     """radius = sqrt(-2 log256_ps(u1)), (sin, cos) = sincos256_ps(theta), as torch's AVX2 build computes them.
 
-    Every ``np.add(..., out=<float32>, casting='unsafe')`` after a float64 product is one fused
+    Every float64 product followed by an add/subtract stored into a float32 array is one fused
     multiply-add of the original (vfmadd*ps); see the exhaustive-check note above.  Returns float32
     views into the workspace: (radius, sin, cos).
     """
@@ -424,36 +431,36 @@ def _avx2_radius_sincos(u1, theta, W):
     # ---- log256_ps(u1) --------------------------------------------------------------------------------
     bits = u1.view(_np.int32)
     ei = i0
-    _np.right_shift(bits, 23, out=ei)
+    _np.right_shift(bits, 23, ei)
     ei -= _I32_(126)  # exponent + 1
     xb = i1
     _np.bitwise_and(bits, _I32_(-0x7f800001), out=xb)
     xb |= _I32_(0x3f000000)  # mantissa in [0.5, 1)
-    _np.less(xb, _SQRTHF_BITS, out=bmask)  # positive floats compare like their bit patterns
+    _np.less(xb, _SQRTHF_BITS, bmask)  # positive floats compare like their bit patterns
     mi = i2
     _np.copyto(mi, bmask, casting="unsafe")
     ei -= mi
     e = f0
     _np.copyto(e, ei, casting="unsafe")
     mi <<= 23
-    xb += mi  # doubles the mantissa where x < sqrt(0.5) (exact)
+    xb += mi  # doubles the mantissa where it is below sqrt(0.5) (exact)
     x = f2
     _np.subtract(xb.view(_F32), _ONE_F, out=x)
     _np.copyto(x64, x)
     y = f3
-    _np.multiply(x64, _LOG_P64[0], out=t)
-    _np.add(t, _LOG_P64[1], out=y, casting="unsafe")
+    _np.multiply(x64, _LOG_P64[0], t)
+    _np.add(t, _LOG_P64[1], y)
     for c in _LOG_P64[2:]:  # y = fma(y, x, p_k)
-        _np.multiply(y, x64, out=t)
-        _np.add(t, c, out=y, casting="unsafe")
+        _np.multiply(y, x64, t)
+        _np.add(t, c, y)
     z = f4
-    _np.multiply(x, x, out=z)
+    _np.multiply(x, x, z)
     y *= x
     tq = f5
-    _np.multiply(e, _LOG_Q1, out=tq)
+    _np.multiply(e, _LOG_Q1, tq)
     _np.copyto(z64, z)
-    _np.multiply(y, z64, out=t)  # y = fma(y, z, e*q1)
-    _np.add(t, tq, out=y, casting="unsafe")
+    _np.multiply(y, z64, t)  # y = fma(y, z, e*q1)
+    _np.add(t, tq, y)
     z *= _HALF_F  # y = fnmadd(z, 0.5, y): z*0.5 is exact
     y -= z
     x += y
@@ -464,106 +471,117 @@ def _avx2_radius_sincos(u1, theta, W):
     _np.sqrt(radius, out=radius)
     # ---- sincos256_ps(theta) ----------------------------------------------------------------------------
     j = i0
-    _np.multiply(theta, _FOPI, out=f2)
+    _np.multiply(theta, _FOPI, f2)
     _np.copyto(j, f2, casting="unsafe")  # cvttps2dq (theta >= 0)
     j += _I32_(1)
     j &= _I32_(-2)
     yf = f2
     _np.copyto(yf, j, casting="unsafe")
     xr = f3
-    _np.multiply(yf, _DP1, out=xr)  # x = fma(y, DP1, x); x = fma(DP2, y, x): exact products
+    _np.multiply(yf, _DP1, xr)  # x = fma(y, DP1, x); x = fma(DP2, y, x): exact products
     xr += theta
-    _np.multiply(yf, _DP2, out=f4)
+    _np.multiply(yf, _DP2, f4)
     xr += f4
-    _np.copyto(x64, xr)
-    _np.multiply(yf, _DP3_64, out=t)  # x = fma(y, DP3, x): exact in float64
-    _np.add(x64, t, out=xr, casting="unsafe")
+    _np.multiply(yf, _DP3_64, t)  # x = fma(y, DP3, x): exact in float64
+    t += xr
+    _np.copyto(xr, t, casting="unsafe")
     _np.copyto(x64, xr)
     z = f4
-    _np.multiply(xr, xr, out=z)
+    _np.multiply(xr, xr, z)
     _np.copyto(z64, z)
     yc = f5  # cosine polynomial
-    _np.multiply(z64, _COS_P64[0], out=t)
-    _np.add(t, _COS_P64[1], out=yc, casting="unsafe")
-    _np.multiply(yc, z64, out=t)
-    _np.add(t, _COS_P64[2], out=yc, casting="unsafe")
+    _np.multiply(z64, _COS_P64[0], t)
+    _np.add(t, _COS_P64[1], yc)
+    _np.multiply(yc, z64, t)
+    _np.add(t, _COS_P64[2], yc)
     yc *= z
-    _np.multiply(yc, z64, out=t)  # vfmsub: z*y - z*0.5
-    _np.multiply(z, _HALF_F, out=f6)
-    _np.subtract(t, f6, out=yc, casting="unsafe")
+    _np.multiply(yc, z64, t)  # vfmsub: z*y - z*0.5
+    _np.multiply(z, _HALF_F, f6)
+    _np.subtract(t, f6, yc)
     yc += _ONE_F
     ys = f6  # sine polynomial
-    _np.multiply(z64, _SIN_P64[0], out=t)
-    _np.add(t, _SIN_P64[1], out=ys, casting="unsafe")
-    _np.multiply(ys, z64, out=t)
-    _np.add(t, _SIN_P64[2], out=ys, casting="unsafe")
+    _np.multiply(z64, _SIN_P64[0], t)
+    _np.add(t, _SIN_P64[1], ys)
+    _np.multiply(ys, z64, t)
+    _np.add(t, _SIN_P64[2], ys)
     ys *= z
-    _np.multiply(ys, x64, out=t)  # fma(x, y2, x)
-    _np.add(t, x64, out=ys, casting="unsafe")
+    _np.multiply(ys, x64, t)  # fma(x, y2, x)
+    _np.add(t, x64, ys)
     # select the polynomials (bitwise blend) and apply the octant signs
-    sel = i1
-    _np.bitwise_and(j, _I32_(2), out=sel)
-    sel >>= 1
-    sel -= _I32_(1)  # -1 where (j & 2) == 0
+    j >>= 1
     ycb, ysb = yc.view(_np.int32), ys.view(_np.int32)
     d = i2
-    _np.bitwise_xor(ycb, ysb, out=d)
-    d &= sel
-    ycb ^= d  # yc now holds sin
+    _np.bitwise_xor(ycb, ysb, d)
+    d &= _OCT_SEL[j]
+    ycb ^= d  # yc now holds sin (before its sign)
     ysb ^= d  # ys now holds cos
-    _np.bitwise_and(j, _I32_(4), out=sel)
-    sel <<= 29
-    ycb ^= sel
-    j -= _I32_(2)
-    _np.invert(j, out=j)
-    j &= _I32_(4)
-    j <<= 29
-    ysb ^= j
+    ycb ^= _OCT_SIN[j]
+    ysb ^= _OCT_COS[j]
     return radius, yc, ys
 
 
-_BM_CHUNK = 2048  # 16-blocks per work item
+_BM_CHUNK = 4096  # 16-blocks per work item
+_F32_2M24_NEG = _np.float32(-(2.0 ** -24))
+_LOW24 = _np.uint32(0xFFFFFF)
 
 
-def _box_muller16_f32(u, mean, std):
-    """NormalFill16<float> on blocks of 16 float32 uniforms (``u.shape == (m, 16)``)."""
-    nblk = u.shape[0]
-    out = _np.empty((nblk, 16), _F32)
-    mean32, std32 = _np.float32(mean), _np.float32(std)
-    plain = std32 == 1 and mean32 == 0
-
-    def work(lo):
-        blk = u[lo:lo + _BM_CHUNK]
-        o = out[lo:lo + _BM_CHUNK]
-        c = blk.shape[0]
-        m = 8 * c
-        if _CAPABILITY == "avx2":
-            W = _workspace(8 * _BM_CHUNK)
-            u1 = W.f[6][:m]
-            theta = W.f[7][:m]
-            _np.subtract(_ONE_F, blk[:, :8], out=u1.reshape(c, 8))
-            _np.multiply(blk[:, 8:], _TWO_PI_F, out=theta.reshape(c, 8))
-            radius, sin, cos = _avx2_radius_sincos(u1, theta, W)
-        else:  # scalar kernel: libm logf/cosf/sinf (approximated by correctly rounded float64)
-            u1 = (_ONE_F - blk[:, :8]).reshape(-1)
-            radius = _np.sqrt(_M2_F * _np.log(u1.astype(_F64)).astype(_F32))
-            theta = (_TWO_PI * blk[:, 8:].astype(_F64)).astype(_F32).astype(_F64).reshape(-1)
-            sin, cos = _np.sin(theta).astype(_F32), _np.cos(theta).astype(_F32)
-        cos *= radius
-        sin *= radius
-        if plain:  # fma(n, 1, 0) == n + 0 (turns -0 into +0)
-            _np.add(cos.reshape(c, 8), _np.float32(0.0), out=o[:, :8])
-            _np.add(sin.reshape(c, 8), _np.float32(0.0), out=o[:, 8:])
-        else:
-            o[:, :8] = _fma32(cos, std32, mean32).reshape(c, 8)
-            o[:, 8:] = _fma32(sin, std32, mean32).reshape(c, 8)
-
-    starts = range(0, nblk, _BM_CHUNK)
-    if nblk >= 4 * _BM_CHUNK and _POOL_WORKERS > 1:
-        list(_pool().map(work, starts))
+def _bm_chunk(w, o, mean32, std32):
+    """One chunk of NormalFill16<float>: words ``w`` (c, 16) -> float32 normals written into ``o`` (c, 16)."""
+    c = w.shape[0]
+    m = 8 * c
+    W = _workspace(8 * _BM_CHUNK)
+    u1 = W.f[6][:m]
+    theta = W.f[7][:m]
+    k = W.i[0][:m].reshape(c, 8)
+    _np.bitwise_and(w[:, :8], _LOW24, out=k, casting="unsafe")
+    _np.copyto(u1.reshape(c, 8), k, casting="unsafe")
+    u1 *= _F32_2M24_NEG
+    u1 += _ONE_F  # 1 - u (exact)
+    _np.bitwise_and(w[:, 8:], _LOW24, out=k, casting="unsafe")
+    _np.copyto(theta.reshape(c, 8), k, casting="unsafe")
+    theta *= _F32_2M24  # u2
+    if _CAPABILITY == "avx2":
+        theta *= _TWO_PI_F
+        radius, sin, cos = _avx2_radius_sincos(u1, theta, W)
+    else:  # scalar kernel: libm logf/cosf/sinf (approximated by correctly rounded float64)
+        radius = _np.sqrt(_M2_F * _np.log(u1.astype(_F64)).astype(_F32))
+        th = (_TWO_PI * theta.astype(_F64)).astype(_F32).astype(_F64)
+        sin, cos = _np.sin(th).astype(_F32), _np.cos(th).astype(_F32)
+    cos *= radius
+    sin *= radius
+    if std32 == 1 and mean32 == 0:  # fma(n, 1, 0) == n + 0 (turns -0 into +0)
+        _np.add(cos.reshape(c, 8), _np.float32(0.0), out=o[:, :8])
+        _np.add(sin.reshape(c, 8), _np.float32(0.0), out=o[:, 8:])
     else:
-        for lo in starts:
-            work(lo)
+        o[:, :8] = _fma32(cos, std32, mean32).reshape(c, 8)
+        o[:, 8:] = _fma32(sin, std32, mean32).reshape(c, 8)
+
+
+def _box_muller16_f32(w, mean, std, out=None):
+    """NormalFill16<float> on 16-word blocks.
+
+    ``w`` is either a (m, 16) uint32 array or ``(draw, m)`` with ``draw(k)`` returning the next k words
+    (then words are drawn chunk by chunk while worker threads transform the previous chunks).
+    """
+    if isinstance(w, tuple):
+        draw, nblk = w
+    else:
+        nblk = w.shape[0]
+        draw = None
+    if out is None:
+        out = _np.empty((nblk, 16), _F32)
+    mean32, std32 = _np.float32(mean), _np.float32(std)
+    parallel = nblk >= 4 * _BM_CHUNK and _POOL_WORKERS > 1
+    pending = []
+    for lo in range(0, nblk, _BM_CHUNK):
+        c = min(_BM_CHUNK, nblk - lo)
+        blk = draw(16 * c).reshape(c, 16) if draw is not None else w[lo:lo + c]
+        if parallel:
+            pending.append(_pool().submit(_bm_chunk, blk, out[lo:lo + c], mean32, std32))
+        else:
+            _bm_chunk(blk, out[lo:lo + c], mean32, std32)
+    for f in pending:
+        f.result()
     return out
 
 
@@ -582,6 +600,20 @@ def _pool():
 
                 _POOL = ThreadPoolExecutor(max_workers=_POOL_WORKERS, thread_name_prefix="torchjax-rng")
     return _POOL
+
+
+def _after_fork_in_child():
+    """A forked child (e.g. a DataLoader worker) has none of the parent's threads: start a fresh pool."""
+    global _POOL, _POOL_LOCK, _TLS
+    _POOL = None
+    _POOL_LOCK = _threading.Lock()
+    _TLS = _threading.local()
+    for g in list(_GENERATORS):  # a lock held by another parent thread at fork time would never be released
+        g._lock = _threading.RLock()
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _box_muller16_f64(u, mean, std):
@@ -901,6 +933,9 @@ def _inside_out(r, n):
 # ----------------------------------------------------------------------------------------------------------
 # Generator
 # ----------------------------------------------------------------------------------------------------------
+_GENERATORS = _weakref.WeakSet()
+
+
 def _locked(fn):
     @_functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
@@ -935,6 +970,7 @@ class Generator:
             raise RuntimeError(f"torchjax.Generator only supports the cpu device, got {dev!r}")
         self.device = "cpu"
         self._lock = _threading.RLock()
+        _GENERATORS.add(self)
         self._bg = _np.random.MT19937()
         self._gen = _np.random.Generator(self._bg)
         self._set_seed(DEFAULT_RNG_SEED)
@@ -1170,16 +1206,16 @@ class Generator:
             if tail:
                 out[n - 16:] = _box_muller16_f64(u[n:].reshape(1, 16), mean, std).reshape(-1)
             return out.reshape(shape)
-        if dt == _F32:
-            u = self._uniform24(n + (16 if tail else 0))
+        if dt == _F32:  # n uniforms (those of a partial last block are overwritten), then 16 for the tail
             out = _np.empty(n, _F32)
-            out[:16 * nb] = _box_muller16_f32(u[:16 * nb].reshape(nb, 16), mean, std).reshape(-1)
+            _box_muller16_f32((self._u32, nb), mean, std, out[:16 * nb].reshape(nb, 16))
             if tail:
-                out[n - 16:] = _box_muller16_f32(u[n:].reshape(1, 16), mean, std).reshape(-1)
+                self._u32(tail)
+                out[n - 16:] = _box_muller16_f32(self._u32(16).reshape(1, 16), mean, std).reshape(-1)
             return out.reshape(shape)
         # float16 / bfloat16: 16 uniforms per block, 16 more for the tail, float32 math then cast
         blocks = nb + (1 if tail else 0)
-        vals = _box_muller16_f32(self._uniform24(16 * blocks).reshape(blocks, 16), mean, std).astype(dt)
+        vals = _box_muller16_f32((self._u32, blocks), mean, std).astype(dt)
         out = _np.empty(n, dt)
         out[:16 * nb] = vals[:nb].reshape(-1)
         if tail:
