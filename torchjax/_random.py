@@ -383,6 +383,7 @@ _LOG_P64 = [_np.float64(c) for c in _LOG_P]
 _COS_P64 = [_np.float64(c) for c in _COS_P]
 _SIN_P64 = [_np.float64(c) for c in _SIN_P]
 _DP3_64 = _np.float64(_DP3)
+_DPSUM_64 = _np.float64(_DP1) + _np.float64(_DP2) + _np.float64(_DP3)  # exact in float64
 
 
 _SQRTHF_BITS = _np.int32(0x3f3504f3)
@@ -398,6 +399,8 @@ class _Workspace:
         self.d = [_np.empty(m, _F64) for _ in range(3)]
         self.i = [_np.empty(m, _np.int32) for _ in range(3)]
         self.b = _np.empty(m, bool)
+        self.k = _np.empty(2 * m, _U32)
+        self.kf = _np.empty(2 * m, _F32)
 
 
 _TLS = _threading.local()
@@ -408,12 +411,6 @@ def _workspace(m):
     if ws is None or ws.m < m:
         ws = _TLS.ws = _Workspace(m)
     return ws
-
-
-# per octant j >> 1 (j in {0, 2, 4, 6, 8}): polynomial selection mask and the sign bits of sin / cos
-_OCT_SEL = _np.array([-1, 0, -1, 0, -1], _np.int32)
-_OCT_SIN = _np.array([0, 0, -2**31, -2**31, 0], _np.int32)
-_OCT_COS = _np.array([0, -2**31, -2**31, 0, 0], _np.int32)
 
 
 def _avx2_radius_sincos(u1, theta, W):
@@ -474,17 +471,15 @@ def _avx2_radius_sincos(u1, theta, W):
     _np.multiply(theta, _FOPI, f2)
     _np.copyto(j, f2, casting="unsafe")  # cvttps2dq (theta >= 0)
     j += _I32_(1)
-    j &= _I32_(-2)
-    yf = f2
-    _np.copyto(yf, j, casting="unsafe")
+    j &= _I32_(-2)  # octant j in {0, 2, 4, 6, 8}
+    # x = fma(y, DP3, fma(DP2, y, fma(y, DP1, theta))): the first two steps are exact in float32 and the
+    # whole sum is exact in float64, so x = RN32(theta + y * (DP1 + DP2 + DP3)) with a float64 sum
+    _np.copyto(x64, j)
+    x64 *= _DPSUM_64
+    _np.copyto(t, theta)
+    x64 += t
     xr = f3
-    _np.multiply(yf, _DP1, xr)  # x = fma(y, DP1, x); x = fma(DP2, y, x): exact products
-    xr += theta
-    _np.multiply(yf, _DP2, f4)
-    xr += f4
-    _np.multiply(yf, _DP3_64, t)  # x = fma(y, DP3, x): exact in float64
-    t += xr
-    _np.copyto(xr, t, casting="unsafe")
+    _np.copyto(xr, x64, casting="same_kind")
     _np.copyto(x64, xr)
     z = f4
     _np.multiply(xr, xr, z)
@@ -507,22 +502,30 @@ def _avx2_radius_sincos(u1, theta, W):
     ys *= z
     _np.multiply(ys, x64, t)  # fma(x, y2, x)
     _np.add(t, x64, ys)
-    # select the polynomials (bitwise blend) and apply the octant signs
-    j >>= 1
+    # select the polynomials (bitwise blend where (j & 2) == 0) and apply the octant signs
     ycb, ysb = yc.view(_np.int32), ys.view(_np.int32)
-    d = i2
+    sel, d = i1, i2
+    _np.bitwise_and(j, _I32_(2), sel)
+    sel >>= 1
+    sel -= _I32_(1)  # -1 where (j & 2) == 0
     _np.bitwise_xor(ycb, ysb, d)
-    d &= _OCT_SEL[j]
+    d &= sel
     ycb ^= d  # yc now holds sin (before its sign)
     ysb ^= d  # ys now holds cos
-    ycb ^= _OCT_SIN[j]
-    ysb ^= _OCT_COS[j]
+    _np.bitwise_and(j, _I32_(4), sel)
+    sel <<= 29
+    ycb ^= sel  # sin sign: (j & 4) << 29
+    j += _I32_(2)
+    j &= _I32_(4)
+    j <<= 29
+    ysb ^= j  # cos sign: (~(j - 2) & 4) << 29 == ((j + 2) & 4) << 29 for j in {0, 2, 4, 6, 8}
     return radius, yc, ys
 
 
 _BM_CHUNK = 4096  # 16-blocks per work item
 _F32_2M24_NEG = _np.float32(-(2.0 ** -24))
 _LOW24 = _np.uint32(0xFFFFFF)
+_TWO_PI_2M24 = _np.float32(_TWO_PI_F * _np.float32(2.0 ** -24))  # exact power-of-two scaling
 
 
 def _bm_chunk(w, o, mean32, std32):
@@ -530,20 +533,19 @@ def _bm_chunk(w, o, mean32, std32):
     c = w.shape[0]
     m = 8 * c
     W = _workspace(8 * _BM_CHUNK)
+    kw = W.k[:2 * m].reshape(c, 16)
+    _np.bitwise_and(w, _LOW24, kw)
+    kf = W.kf[:2 * m].reshape(c, 16)
+    _np.copyto(kf, kw, casting="unsafe")  # exact: < 2**24
     u1 = W.f[6][:m]
     theta = W.f[7][:m]
-    k = W.i[0][:m].reshape(c, 8)
-    _np.bitwise_and(w[:, :8], _LOW24, out=k, casting="unsafe")
-    _np.copyto(u1.reshape(c, 8), k, casting="unsafe")
-    u1 *= _F32_2M24_NEG
+    _np.multiply(kf[:, :8], _F32_2M24_NEG, u1.reshape(c, 8))
     u1 += _ONE_F  # 1 - u (exact)
-    _np.bitwise_and(w[:, 8:], _LOW24, out=k, casting="unsafe")
-    _np.copyto(theta.reshape(c, 8), k, casting="unsafe")
-    theta *= _F32_2M24  # u2
     if _CAPABILITY == "avx2":
-        theta *= _TWO_PI_F
+        _np.multiply(kf[:, 8:], _TWO_PI_2M24, theta.reshape(c, 8))  # == 2pi_f * (k * 2**-24), k * 2**-24 exact
         radius, sin, cos = _avx2_radius_sincos(u1, theta, W)
     else:  # scalar kernel: libm logf/cosf/sinf (approximated by correctly rounded float64)
+        _np.multiply(kf[:, 8:], _F32_2M24, theta.reshape(c, 8))  # u2
         radius = _np.sqrt(_M2_F * _np.log(u1.astype(_F64)).astype(_F32))
         th = (_TWO_PI * theta.astype(_F64)).astype(_F32).astype(_F64)
         sin, cos = _np.sin(th).astype(_F32), _np.cos(th).astype(_F32)
@@ -1093,8 +1095,11 @@ class Generator:
 
     def _u64(self, n):
         """The next n ``random64()`` values: (w[2i] << 32) | w[2i+1]."""
-        w = self._u32(2 * n).astype(_U64)
-        return (w[0::2] << _np.uint64(32)) | w[1::2]
+        w = self._u32(2 * n)
+        out = w[0::2].astype(_U64)
+        out <<= _np.uint64(32)
+        out |= w[1::2]
+        return out
 
     def _uniform24(self, n):
         """n float32 ``uniform_real_distribution<float>(0, 1)`` samples (one word each)."""
