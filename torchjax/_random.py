@@ -85,6 +85,16 @@ Random numbers consumed by torch.utils.data (for the DataLoader/sampler port)
   DataLoader passes its ``generator`` to ``RandomSampler``.  IterDataPipe datasets additionally draw a
   shared seed the same way (``_share_dist_seed``) before the base seed.
 
+Verification and speed
+----------------------
+tests/test_random_streams.py compares every draw bytewise with torch (and the generator state after it).
+The float32 Box-Muller emulation was additionally checked for all 2**24 possible u1 and all 2**24
+possible u2 values by injecting words into torch through crafted MT states.  The Box-Muller math runs in
+preallocated per-thread workspaces, chunk by chunk, on a small thread pool (numpy releases the GIL;
+``TORCHJAX_RNG_THREADS`` sets its size, 1 disables it) while the main thread keeps drawing words;
+everything else is plain vectorised numpy.  The inherently serial
+Fisher-Yates shuffle is resolved as chains of "who wrote this position last" (sort + pointer doubling).
+
 Limits (documented, not emulated)
 ---------------------------------
 Exactness is for x86-64 CPUs with AVX2+FMA (the kernels torch's x86 wheel runs there).  On CPUs without
@@ -587,7 +597,14 @@ def _box_muller16_f32(w, mean, std, out=None):
     return out
 
 
-_POOL_WORKERS = min(8, _os.cpu_count() or 1)
+def _pool_workers():
+    env = _os.environ.get("TORCHJAX_RNG_THREADS", "").strip()
+    if env.isdigit():
+        return max(1, int(env))
+    return max(2, min(8, _os.cpu_count() or 1))
+
+
+_POOL_WORKERS = _pool_workers()  # worker threads for large randn fills (TORCHJAX_RNG_THREADS=1: none)
 _POOL = None
 _POOL_LOCK = _threading.Lock()
 
@@ -916,19 +933,29 @@ def _fisher_yates(r, n):
 
 
 def _inside_out(r, n):
-    """Result of ``for i in range(n): z = r[i] % (i + 1); a[i] = a[z]; a[z] = i`` (ATen's large-n shuffle)."""
+    """Result of ``for i in range(n): z = r[i] % (i + 1); a[i] = a[z]; a[z] = i`` (ATen's large-n shuffle).
+
+    ``r`` (uint64) is overwritten to save memory.
+    """
     it = _I32 if n < (1 << 31) else _I64
-    idx = _np.arange(n, dtype=it)
-    z = (r % _np.arange(1, n + 1, dtype=_U64)).astype(it)
+    r %= _np.arange(1, n + 1, dtype=_U64)
+    z = r.astype(it)
+    del r
     zs, order, prev, last = _group_by_target(z, it)
+    tail_pos, tail_val = zs[last], order[last]
+    del zs, last
     pred = _np.empty(n, dtype=it)
     pred[order] = prev
+    del order, prev
     # V(p): the value step p copies into a[p]: p itself, the latest earlier writer of z[p], or V(z[p])
+    idx = _np.arange(n, dtype=it)
     selfw = z == idx
-    terminal = selfw | (pred >= 0)
+    ptr = _np.where(selfw | (pred >= 0), idx, z)
+    del z
     const = _np.where(selfw, idx, pred)
-    V = const[_pointer_roots(_np.where(terminal, idx, z))]
-    V[zs[last]] = order[last]  # a later step wrote its own index there (max of the group)
+    del pred, selfw, idx
+    V = const[_pointer_roots(ptr)]
+    V[tail_pos] = tail_val  # a later step wrote its own index there (max of the group)
     return V.astype(_I64)
 
 
