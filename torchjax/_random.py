@@ -311,10 +311,29 @@ def _fma64(a, b, c):
 
 
 def _axpy32(x, a, b):
-    """float32 ``x * a + b`` the way the uniform kernel computes it on this machine."""
-    if _USE_FMA:
-        return _fma32(x, a, b)
-    return (x * a) + b
+    """float32 ``x * a + b`` (x a float32 array of k * 2**-24 values, a and b float32 scalars) the way the
+    uniform kernel computes it on this machine: one fused multiply-add with AVX2, else two roundings."""
+    a, b = _np.float32(a), _np.float32(b)
+    if not _USE_FMA:
+        out = x * a
+        out += b
+        return out
+    t = _np.multiply(x, _np.float64(a))  # exact (24 x 24 bits)
+    t += _np.float64(b)
+    if _sum_exact_in_f64(a, b):  # no double rounding possible: casting the float64 sum is the fma
+        return t.astype(_F32)
+    return _fma32(x, a, b)
+
+
+def _sum_exact_in_f64(a, b):
+    """Is ``x * a + b`` exact in float64 for every x = k * 2**-24 (k < 2**24)?"""
+    a, b = float(a), float(b)
+    if a == 0 or b == 0:
+        return True
+    ea, eb = _math.frexp(a)[1], _math.frexp(b)[1]  # |v| < 2**e
+    msb = max(ea, eb) + 1  # |x * a + b| < 2**msb
+    lsb = min(ea - 24 - 24, eb - 24)  # float32 a, b: multiples of 2**(e-24); x: multiple of 2**-24
+    return msb - lsb <= 53
 
 
 def _axpy64(x, a, b):
@@ -1200,11 +1219,14 @@ class Generator:
             return v.reshape(shape)
         f, t = _np.float32(low), _np.float32(high)
         v = self._uniform24(n)
+        rng = _np.float32(t - f)
         if not std01:
-            v = _axpy32(v, _np.float32(t - f), f)
+            v = _axpy32(v, rng, f)
         out = _f32_to(v, dt)
-        if not (std01 and dt == _F32):
-            to_s, from_s = _np.asarray(t).astype(dt), _np.asarray(f).astype(dt)
+        to_s, from_s = _np.asarray(t).astype(dt), _np.asarray(f).astype(dt)
+        # values are monotone in the uniform: only check for `to` if the largest possible draw reaches it
+        top = _f32_to(_axpy32(_np.array([1.0 - 2.0 ** -24], _F32), rng, f), dt)[0]
+        if top >= to_s:
             out[out == to_s] = from_s
         return out.reshape(shape)
 
