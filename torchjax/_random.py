@@ -98,9 +98,10 @@ Fisher-Yates shuffle is resolved as chains of "who wrote this position last" (so
 Limits (documented, not emulated)
 ---------------------------------
 Exactness is for x86-64 CPUs with AVX2+FMA (the kernels torch's x86 wheel runs there).  On CPUs without
-AVX2 (``ATEN_CPU_CAPABILITY=default``) or non-x86 machines torch runs scalar kernels: the float32
-``randn`` fill then uses libm ``logf``/``sinf``/``cosf``, which are approximated here by correctly
-rounded float64 evaluation (can differ in the last bit in rare cases).  float64 transcendental results
+AVX2 (``ATEN_CPU_CAPABILITY=default``, detected here too) torch runs its scalar kernels without fused
+multiply-adds: this module follows (checked against torch with ``ATEN_CPU_CAPABILITY=default``); the
+float32 ``randn`` fill then calls the C library's ``logf``/``sinf``/``cosf`` per element (slow, but exact
+with the same libm).  Non-x86 machines (other compilers, libms, kernels) are best effort.  float64 transcendental results
 must match the process's libm; numpy's float64 ``sin``/``cos``/``log``/``log1p``/``exp``/``tan`` are used
 only if a self-test shows they equal ``math.*`` (libm), otherwise the exact (slower) scalar path is used.
 Draws fill a **C-contiguous** result in row-major order (torch's TensorIterator fills non-contiguous
@@ -249,6 +250,39 @@ def _libm(name):
         def f(x, _vec=vec):
             return _np.asarray(_vec(_np.asarray(x, _F64)), dtype=_F64)
     _LIBM_CACHE[name] = f
+    return f
+
+
+_LIBMF_CACHE = {}
+
+
+def _libmf(name):
+    """The C library's float32 ``logf``/``sinf``/``cosf`` element by element (scalar-kernel path only).
+
+    Only CPUs without AVX2 (or ``ATEN_CPU_CAPABILITY=default``) need these: there torch's float32 randn
+    fill calls libm's float functions, which are not always the correctly rounded result, so the exact
+    values need the same library.  Slow (one call per element); falls back to correctly rounded float64
+    evaluation when no C math library can be loaded.
+    """
+    f = _LIBMF_CACHE.get(name)
+    if f is None:
+        try:
+            import ctypes
+            import ctypes.util
+
+            lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+            cf = getattr(lib, name)
+            cf.restype, cf.argtypes = ctypes.c_float, [ctypes.c_float]
+            vec = _np.frompyfunc(cf, 1, 1)
+
+            def f(x, _vec=vec):
+                return _np.asarray(_vec(_np.asarray(x, _F32).astype(_F64)), dtype=_F32)
+        except (OSError, AttributeError):  # pragma: no cover - no C math library
+            npf = getattr(_np, name[:-1])
+
+            def f(x, _npf=npf):
+                return _npf(_np.asarray(x, _F64)).astype(_F32)
+        _LIBMF_CACHE[name] = f
     return f
 
 
@@ -573,11 +607,11 @@ def _bm_chunk(w, o, mean32, std32):
     if _CAPABILITY == "avx2":
         _np.multiply(kf[:, 8:], _TWO_PI_2M24, theta.reshape(c, 8))  # == 2pi_f * (k * 2**-24), k * 2**-24 exact
         radius, sin, cos = _avx2_radius_sincos(u1, theta, W)
-    else:  # scalar kernel: libm logf/cosf/sinf (approximated by correctly rounded float64)
+    else:  # scalar kernel (no AVX2): sqrt(-2 * logf(u1)), theta = float(2pi * (double)u2), sincosf, fmaf
         _np.multiply(kf[:, 8:], _F32_2M24, theta.reshape(c, 8))  # u2
-        radius = _np.sqrt(_M2_F * _np.log(u1.astype(_F64)).astype(_F32))
-        th = (_TWO_PI * theta.astype(_F64)).astype(_F32).astype(_F64)
-        sin, cos = _np.sin(th).astype(_F32), _np.cos(th).astype(_F32)
+        radius = _np.sqrt(_M2_F * _libmf("logf")(u1))
+        th = (_TWO_PI * theta.astype(_F64)).astype(_F32)
+        sin, cos = _libmf("sinf")(th), _libmf("cosf")(th)
     cos *= radius
     sin *= radius
     if std32 == 1 and mean32 == 0:  # fma(n, 1, 0) == n + 0 (turns -0 into +0)
