@@ -428,6 +428,8 @@ def _i64_to(v, dt):
 
 # ----------------------------------------------------------------------------------------------------------
 # ATen's AVX2 Box-Muller block (NormalFill16<float> with avx_mathfun log256_ps / sincos256_ps), as compiled
+# (constants: the float32 bit patterns of avx_mathfun.h, identical to the ones in torch 2.13's binary; the
+# operation order, including which mul/add pairs GCC fused into vfmadd, follows the shipped machine code)
 # ----------------------------------------------------------------------------------------------------------
 _LOG_P = [_f32(b) for b in (0x3d9021bb, 0xbdebd1b8, 0x3def251a, 0xbdfe5d4f, 0x3e11e9bf, 0xbe2aae50,
                             0x3e4cceac, 0xbe7ffffc, 0x3eaaaaaa)]
@@ -445,7 +447,6 @@ _ONE_F, _HALF_F, _M2_F = _np.float32(1.0), _np.float32(0.5), _np.float32(-2.0)
 _LOG_P64 = [_np.float64(c) for c in _LOG_P]
 _COS_P64 = [_np.float64(c) for c in _COS_P]
 _SIN_P64 = [_np.float64(c) for c in _SIN_P]
-_DP3_64 = _np.float64(_DP3)
 _DPSUM_64 = _np.float64(_DP1) + _np.float64(_DP2) + _np.float64(_DP3)  # exact in float64
 
 
