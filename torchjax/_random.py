@@ -488,7 +488,6 @@ def _avx2_radius_sincos(u1, theta, W):
     f0, f1, f2, f3, f4, f5, f6, f7 = (a[:m] for a in W.f)
     x64, t, z64 = (a[:m] for a in W.d)
     i0, i1, i2 = (a[:m] for a in W.i)
-    bmask = W.b[:m]
     # ---- log256_ps(u1) --------------------------------------------------------------------------------
     bits = u1.view(_np.int32)
     ei = i0
@@ -497,9 +496,8 @@ def _avx2_radius_sincos(u1, theta, W):
     xb = i1
     _np.bitwise_and(bits, _I32_(-0x7f800001), out=xb)
     xb |= _I32_(0x3f000000)  # mantissa in [0.5, 1)
-    _np.less(xb, _SQRTHF_BITS, bmask)  # positive floats compare like their bit patterns
     mi = i2
-    _np.copyto(mi, bmask, casting="unsafe")
+    _np.less(xb, _SQRTHF_BITS, mi)  # 1 where the mantissa < sqrt(0.5) (positive floats compare like ints)
     ei -= mi
     e = f0
     _np.copyto(e, ei, casting="unsafe")
@@ -566,24 +564,23 @@ def _avx2_radius_sincos(u1, theta, W):
     ys *= z
     _np.multiply(ys, x64, t)  # fma(x, y2, x)
     _np.add(t, x64, ys)
-    # select the polynomials (bitwise blend where (j & 2) == 0) and apply the octant signs
+    # select the polynomials (bitwise blend: sin = ys, cos = yc where (j & 2) == 0, swapped elsewhere)
     ycb, ysb = yc.view(_np.int32), ys.view(_np.int32)
     sel, d = i1, i2
-    _np.bitwise_and(j, _I32_(2), sel)
-    sel >>= 1
-    sel -= _I32_(1)  # -1 where (j & 2) == 0
+    _np.left_shift(j, 30, sel)
+    sel >>= 31  # -1 where (j & 2) != 0
     _np.bitwise_xor(ycb, ysb, d)
     d &= sel
-    ycb ^= d  # yc now holds sin (before its sign)
-    ysb ^= d  # ys now holds cos
-    _np.bitwise_and(j, _I32_(4), sel)
-    sel <<= 29
-    ycb ^= sel  # sin sign: (j & 4) << 29
+    ysb ^= d  # ys now holds sin (before its sign)
+    ycb ^= d  # yc now holds cos
+    _np.left_shift(j, 29, sel)
+    sel &= _I32_(-2**31)
+    ysb ^= sel  # sin sign: (j & 4) << 29
     j += _I32_(2)
-    j &= _I32_(4)
     j <<= 29
-    ysb ^= j  # cos sign: (~(j - 2) & 4) << 29 == ((j + 2) & 4) << 29 for j in {0, 2, 4, 6, 8}
-    return radius, yc, ys
+    j &= _I32_(-2**31)
+    ycb ^= j  # cos sign: (~(j - 2) & 4) << 29 == ((j + 2) & 4) << 29 for j in {0, 2, 4, 6, 8}
+    return radius, ys, yc
 
 
 _BM_CHUNK = 4096  # 16-blocks per work item
@@ -613,12 +610,16 @@ def _bm_chunk(w, o, mean32, std32):
         radius = _np.sqrt(_M2_F * _libmf("logf")(u1))
         th = (_TWO_PI * theta.astype(_F64)).astype(_F32)
         sin, cos = _libmf("sinf")(th), _libmf("cosf")(th)
-    cos *= radius
-    sin *= radius
-    if std32 == 1 and mean32 == 0:  # fma(n, 1, 0) == n + 0 (turns -0 into +0)
-        _np.add(cos.reshape(c, 8), _np.float32(0.0), out=o[:, :8])
-        _np.add(sin.reshape(c, 8), _np.float32(0.0), out=o[:, 8:])
+    if std32 == 1 and mean32 == 0:  # fma(n, 1, 0) == n + 0: only the sign of zero can change
+        r2 = radius.reshape(c, 8)
+        _np.multiply(cos.reshape(c, 8), r2, o[:, :8])
+        _np.multiply(sin.reshape(c, 8), r2, o[:, 8:])
+        if not r2.all():  # radius is 0 only for u1 == 1; sin/cos are never -0 (checked for all inputs)
+            o[:, :8] += _np.float32(0.0)
+            o[:, 8:] += _np.float32(0.0)
     else:
+        cos *= radius
+        sin *= radius
         o[:, :8] = _fma32(cos, std32, mean32).reshape(c, 8)
         o[:, 8:] = _fma32(sin, std32, mean32).reshape(c, 8)
 
