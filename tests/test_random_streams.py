@@ -16,6 +16,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from torchjax import _random as R  # noqa: E402
+from torchjax import _random_kernels as K  # noqa: E402
 
 F = torch.nn.functional
 BF16 = np.dtype(ml_dtypes.bfloat16)
@@ -34,7 +35,7 @@ INTS = [np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8, np.uint8, b
 UINTS = [np.dtype(t) for t in (np.uint16, np.uint32, np.uint64)]
 
 # The float32/half/bfloat16 randn fill uses AVX2 polynomials; other CPUs run torch's scalar kernels.
-EXACT_FILL = R._CAPABILITY == "avx2"
+EXACT_FILL = K._CAPABILITY == "avx2"
 needs_fill = pytest.mark.skipif(not EXACT_FILL, reason="torch runs its scalar normal kernel on this CPU")
 
 
@@ -95,7 +96,7 @@ def with_gen(tg, fn):
 
 def test_capability_matches_torch():
     cap = torch.backends.cpu.get_cpu_capability()
-    if R._CAPABILITY == "avx2":
+    if K._CAPABILITY == "avx2":
         assert cap in ("AVX2", "AVX512")
     else:
         assert cap not in ("AVX2", "AVX512")
@@ -138,7 +139,8 @@ def test_module_level_functions():
 _SCALAR_KERNEL_CHECK = r"""
 import numpy as np, torch
 from torchjax import _random as R
-assert torch.backends.cpu.get_cpu_capability() == "DEFAULT" and R._CAPABILITY == "default"
+from torchjax import _random_kernels as K
+assert torch.backends.cpu.get_cpu_capability() == "DEFAULT" and K._CAPABILITY == "default"
 for seed in range(3):
     g, tg = R.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
     pairs = [
@@ -246,7 +248,7 @@ def test_normal_fill_injected_uniforms():
         torch.set_rng_state(torch.from_numpy(crafted_state(chunk)))
         theirs.append(torch.randn(608).numpy())
     theirs = np.concatenate(theirs)
-    mine = R._box_muller16_f32(words.reshape(-1, 16), 0.0, 1.0).reshape(-1)
+    mine = K._box_muller16_f32(words.reshape(-1, 16), 0.0, 1.0).reshape(-1)
     assert same_bits(mine, theirs)
 
 
@@ -439,8 +441,8 @@ def test_randperm_algorithms_against_loops():
         else:
             r = (rs.randint(0, 2**32, n, dtype=np.uint64) << np.uint64(31)) | rs.randint(0, 2**31, n).astype(np.uint64)
         r32 = (r & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        assert np.array_equal(R._fisher_yates(r32[:n - 1], n), _fisher_yates_loop(r32, n))
-        assert np.array_equal(R._inside_out(r, n), _inside_out_loop(r, n))
+        assert np.array_equal(K._fisher_yates(r32[:n - 1], n), _fisher_yates_loop(r32, n))
+        assert np.array_equal(K._inside_out(r, n), _inside_out_loop(r, n))
 
 
 # ------------------------------------------------------------------------------------------- bernoulli
