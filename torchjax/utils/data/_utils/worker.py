@@ -1,0 +1,2 @@
+"""torch.utils.data._utils.worker (same objects as torch.utils.data._worker)."""
+from .._worker import WorkerInfo, get_worker_info, _generate_state, _IterableDatasetStopIteration, _ResumeIteration  # noqa: F401
