@@ -198,6 +198,19 @@ def _seed_worker(base_seed, worker_id):
     return seed
 
 
+def _mirror_into_real_torch(info):
+    """Libraries that shard by real torch's get_worker_info (a Hugging Face IterableDataset subclasses real torch's
+    IterableDataset when torch is installed) see this worker too, when they have imported real torch."""
+    real = sys.modules.get("torch")
+    if real is None or getattr(real, "__name__", None) != "torch":
+        return
+    try:
+        w = real.utils.data._utils.worker
+        w._worker_info = w.WorkerInfo(id=info.id, num_workers=info.num_workers, seed=info.seed, dataset=info.dataset)
+    except Exception:  # noqa: BLE001 - an unexpected torch layout: nothing to mirror
+        pass
+
+
 # ---- the worker loop ---------------------------------------------------------------------------------------------
 
 class _Sender:
@@ -245,6 +258,7 @@ def _worker_loop(task_conn, sender, state, init_error):
             seed = _seed_worker(state["base_seed"], worker_id)
             _worker_info = WorkerInfo(id=worker_id, num_workers=state["num_workers"], seed=seed,
                                       dataset=state["dataset"])
+            _mirror_into_real_torch(_worker_info)
             if state["worker_init_fn"] is not None:
                 state["worker_init_fn"](worker_id)
             fetcher = create_fetcher(state["kind"], state["dataset"], state["auto_collation"], state["collate_fn"],
