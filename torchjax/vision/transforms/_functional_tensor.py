@@ -36,11 +36,11 @@ def _arr(img):
 def _out(arr, like, dtype=None):
     torch = _torch()
     dtype = dtype or like.dtype
-    arr = np.ascontiguousarray(arr)
     if dtype is D.bfloat16:
-        t = torch.from_numpy(arr.astype(np.float32)).to(torch.bfloat16)
+        t = torch.from_numpy(np.array(arr, np.float32, order="C")).to(torch.bfloat16)
     else:
-        t = torch.from_numpy(arr.astype(dtype.np, copy=False))
+        # always a fresh buffer: the result never shares memory with the input image
+        t = torch.from_numpy(np.array(arr, dtype.np, order="C"))
     return t if like.device.type == "cpu" else t.to(like.device)
 
 
