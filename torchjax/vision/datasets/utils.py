@@ -46,7 +46,7 @@ def _retrieve(url, fpath):
     from tqdm import tqdm
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(req, timeout=_TIMEOUT) as response:
-        total = response.length
+        total = getattr(response, "length", None) or int(response.headers.get("Content-Length") or 0) or None
         tmp = fpath + ".part"
         with open(tmp, "wb") as fh, tqdm(total=total, unit="B", unit_scale=True) as bar:
             while chunk := response.read(1024 * 32):
