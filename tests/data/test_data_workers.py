@@ -85,7 +85,7 @@ def test_worker_info_seeds_and_init_fn():
     assert out[0]["pid"] != out[1]["pid"] != os.getpid()
     for first in out[:2]:  # each worker's first sample: the first draws after torch's worker seeding
         seed, wid = first["seed"], first["id"]
-        assert first["torch_rand"] == torchjax.Generator().manual_seed(seed)._uniform((1,), np.float32)[0]
+        assert first["torch_rand"] == torchjax.rand(1, generator=torchjax.Generator().manual_seed(seed)).item()
         np.random.seed(_generate_state(base, wid))
         assert first["np_rand"] == np.random.rand()
         random.seed(seed)
