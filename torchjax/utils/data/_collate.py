@@ -130,7 +130,21 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
     if elem.layout is not torch.strided:
         raise RuntimeError("Batches of sparse tensors are not currently supported by the default collate_fn; "
                            "please provide a custom collate_fn to handle them appropriately.")
+    if _host_stackable(batch, elem):
+        # one host-side stack for plain CPU tensors: the same values, dtype and shape as torch.stack
+        return torch.from_numpy(np.stack([np.asarray(t._host_values()) for t in batch]))
     return torch.stack(list(batch), 0)
+
+
+def _host_stackable(batch, elem):
+    dt, shape = elem.dtype, elem.shape
+    if dt.name in ("bfloat16",) or dt.name.startswith("float8") or dt.is_complex:
+        return False
+    for t in batch:
+        if (type(t) is not type(elem) or t.dtype is not dt or t.shape != shape or t.requires_grad
+                or t.device.type != "cpu"):
+            return False
+    return True
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):

@@ -30,6 +30,8 @@ def _arr(img):
     t = img.detach()
     if t.dtype is D.bfloat16:
         return np.asarray(t.float()._host_values())
+    if t.device.type == "cpu" and not _is_tracer(t):
+        return t.numpy()  # the host buffer itself (CPU tensors keep it), no copy
     return np.asarray(t._host_values())
 
 
@@ -611,6 +613,9 @@ def normalize(tensor, mean, std, inplace=False):
         raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tensor.size()}")
     dtype = tensor.dtype
+    if not tensor.requires_grad and tensor.device.type == "cpu" and dtype in (D.float32, D.float64, D.float16) \
+            and not _is_tracer(tensor):
+        return _normalize_host(tensor, mean, std, inplace)
     mean_t = torch.as_tensor(mean, dtype=dtype, device=tensor.device)
     std_t = torch.as_tensor(std, dtype=dtype, device=tensor.device)
     if (std_t == 0).any():
@@ -622,6 +627,31 @@ def normalize(tensor, mean, std, inplace=False):
     if inplace:
         return tensor.sub_(mean_t).div_(std_t)
     return tensor.sub(mean_t).div(std_t)
+
+
+def _is_tracer(t):
+    """Inside compiled code (values are JAX tracers): looks at the storage without moving its value."""
+    import jax
+    return isinstance(t._storage._array, jax.core.Tracer)
+
+
+def _normalize_host(tensor, mean, std, inplace):
+    """normalize on the host for plain CPU tensors (no autograd): the same float arithmetic, far fewer dispatches."""
+    npd = tensor.dtype.np
+    m = np.asarray(mean._host_values() if _is_tensor(mean) else mean, dtype=npd)
+    s = np.asarray(std._host_values() if _is_tensor(std) else std, dtype=npd)
+    if (s == 0).any():
+        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
+    if m.ndim == 1:
+        m = m.reshape(-1, 1, 1)
+    if s.ndim == 1:
+        s = s.reshape(-1, 1, 1)
+    if inplace:
+        buf = tensor.numpy()
+        np.subtract(buf, m, out=buf)
+        np.divide(buf, s, out=buf)
+        return tensor
+    return _out((_arr(tensor) - m) / s, tensor)
 
 
 def erase(img, i, j, h, w, v, inplace=False):
