@@ -322,7 +322,7 @@ def _package_root():
 class _WorkerProcess:
     """One worker: a child interpreter with a task pipe (parent -> worker) and a result pipe (worker -> parent)."""
 
-    def __init__(self, worker_id, payload, boot):
+    def __init__(self, worker_id):
         task_r, task_w = os.pipe()
         res_r, res_w = os.pipe()
         code = (f"import sys; sys.path.insert(0, {_package_root()!r}); "
@@ -337,9 +337,12 @@ class _WorkerProcess:
         self.tasks = mp_connection.Connection(task_w, readable=False)
         self.results = mp_connection.Connection(res_r, writable=False)
         self.worker_id = worker_id
-        boot = dict(boot, worker_id=worker_id)
+
+    def start(self, payload, boot):
+        """Send the bootstrap message and the pickled loader state (the child reads them once it has imported
+        torchjax; all children start importing before the first, possibly large, payload is sent)."""
         try:
-            self.tasks.send_bytes(pickle.dumps(boot))
+            self.tasks.send_bytes(pickle.dumps(dict(boot, worker_id=self.worker_id)))
             self.tasks.send_bytes(payload)
         except OSError:
             pass  # it died at once: reported when its results are awaited
@@ -413,7 +416,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         boot = {"sys_path": list(sys.path), "cwd": os.getcwd(),
                 "alias": any(isinstance(f, AliasFinder) for f in sys.meta_path)}
         for i in range(self._num_workers):
-            self._workers.append(_WorkerProcess(i, payload, boot))
+            self._workers.append(_WorkerProcess(i))
+        for w in self._workers:
+            w.start(payload, boot)
         _live_iterators.add(self)
         self._reset(loader, first_iter=True)
 
