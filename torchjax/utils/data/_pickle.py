@@ -11,6 +11,7 @@ class was defined in the parent's ``__main__``) gives the original object on the
 """
 import builtins
 import collections
+import dataclasses
 import dis
 import importlib
 import io
@@ -136,8 +137,14 @@ def _fill_class(cls, state):
     if cls not in _fresh:
         return
     _fresh.discard(cls)
+    dc = state.pop("__torchjax_dataclass__", None)
     for k, v in state.items():
         setattr(cls, k, v)
+    if dc is not None:
+        params, fields = dc
+        for spec in fields:
+            setattr(cls, spec["name"], dataclasses.field(**spec["kwargs"]))
+        dataclasses.dataclass(cls, **params)
 
 
 def _make_namedtuple(token, name, qualname, module, fields, defaults):
@@ -157,6 +164,33 @@ def _import(name):
     return importlib.import_module(name)
 
 
+_DATACLASS_GENERATED = {"__init__", "__repr__", "__eq__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__",
+                        "__setattr__", "__delattr__", "__dataclass_fields__", "__dataclass_params__",
+                        "__match_args__"}
+
+
+def _dataclass_state(cls, state):
+    """Field specs and decorator parameters; the generated methods are rebuilt by applying @dataclass again."""
+    p = cls.__dataclass_params__
+    params = {k: getattr(p, k) for k in ("init", "repr", "eq", "order", "unsafe_hash", "frozen")}
+    fields = []
+    for f in cls.__dataclass_fields__.values():
+        if f._field_type is not dataclasses._FIELD:
+            continue  # ClassVar / InitVar pseudo-fields stay plain annotations
+        kwargs = {"init": f.init, "repr": f.repr, "hash": f.hash, "compare": f.compare,
+                  "metadata": dict(f.metadata) or None, "kw_only": f.kw_only}
+        if f.default is not dataclasses.MISSING:
+            kwargs["default"] = f.default
+        if f.default_factory is not dataclasses.MISSING:
+            kwargs["default_factory"] = f.default_factory
+        fields.append({"name": f.name, "kwargs": kwargs})
+        state.pop(f.name, None)
+    for k in _DATACLASS_GENERATED:
+        state.pop(k, None)
+    state["__torchjax_dataclass__"] = (params, fields)
+    return state
+
+
 # ---- the pickler ---------------------------------------------------------------------------------------------
 
 class Pickler(pickle.Pickler):
@@ -172,6 +206,10 @@ class Pickler(pickle.Pickler):
             return t, (obj.__func__,)
         if t is property:
             return property, (obj.fget, obj.fset, obj.fdel, obj.__doc__)
+        if t is types.MappingProxyType:
+            return types.MappingProxyType, (dict(obj),)
+        if obj is dataclasses.MISSING:
+            return getattr, (dataclasses, "MISSING")
         return NotImplemented
 
     def _function(self, f):
@@ -203,6 +241,8 @@ class Pickler(pickle.Pickler):
         state = {k: v for k, v in cls.__dict__.items()
                  if k not in _SKIP_CLASS_ATTRS and k not in slot_names and k not in ("__module__", "__qualname__",
                                                                                       "__slots__")}
+        if dataclasses.is_dataclass(cls) and "__dataclass_fields__" in cls.__dict__:
+            state = _dataclass_state(cls, state)
         args = (token, type(cls), cls.__name__, cls.__qualname__, cls.__module__, cls.__bases__,
                 tuple(slots) if slots is not None else None)
         return _make_class, args, state, None, None, _fill_class
