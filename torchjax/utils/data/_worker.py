@@ -308,7 +308,15 @@ def _main(task_fd, result_fd):
     result_conn = Connection(result_fd, readable=False)
     sender = None
     try:
-        boot = pickle.loads(task_conn.recv_bytes())
+        try:
+            import jax
+            jax.devices()  # start JAX's CPU runtime while waiting (pre-started workers wait a while)
+        except Exception:  # noqa: BLE001 - the first op will report a broken JAX install
+            pass
+        try:
+            boot = pickle.loads(task_conn.recv_bytes())
+        except (EOFError, OSError):
+            return  # a pre-started worker that was never used: the main process has gone
         sys.path[:] = boot["sys_path"]
         if boot.get("cwd"):
             try:

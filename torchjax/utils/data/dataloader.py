@@ -14,6 +14,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import warnings
 import weakref
 from multiprocessing import connection as mp_connection
@@ -293,6 +294,8 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 # ---- worker processes --------------------------------------------------------------------------------------------
 
 _live_iterators = weakref.WeakSet()
+_idle_workers = []  # pre-started interpreters (torchjax imported, no state yet) for the next iterator
+_idle_lock = threading.Lock()
 
 
 @atexit.register
@@ -302,6 +305,39 @@ def _shutdown_all():
             it._shutdown_workers(quick=True)
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+    with _idle_lock:
+        idle = list(_idle_workers)
+        _idle_workers.clear()
+    for w in idle:
+        w.close(quick=True)
+
+
+def _prewarm_enabled():
+    return os.environ.get("TORCHJAX_DATALOADER_PREWARM", "1") != "0"
+
+
+def _acquire_worker(worker_id):
+    """A pre-started interpreter if one is idle and alive, else a new one. Either way a fresh process: it has
+    imported torchjax and nothing else, exactly what a newly spawned worker would have done first."""
+    with _idle_lock:
+        while _idle_workers:
+            w = _idle_workers.pop()
+            if w.is_alive():
+                w.worker_id = worker_id
+                return w
+            w.close(quick=True)
+    return _WorkerProcess(worker_id)
+
+
+def _prewarm(n):
+    """Start `n` interpreters in the background for the next (non-persistent) iterator: torch restarts workers
+    every epoch, and starting a Python interpreter with JAX costs seconds where fork costs milliseconds."""
+    if not _prewarm_enabled():
+        return
+    with _idle_lock:
+        missing = n - len(_idle_workers)
+        for _ in range(max(missing, 0)):
+            _idle_workers.append(_WorkerProcess(-1))
 
 
 def _worker_env():
@@ -416,10 +452,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         boot = {"sys_path": list(sys.path), "cwd": os.getcwd(),
                 "alias": any(isinstance(f, AliasFinder) for f in sys.meta_path)}
         for i in range(self._num_workers):
-            self._workers.append(_WorkerProcess(i))
+            self._workers.append(_acquire_worker(i))
         for w in self._workers:
             w.start(payload, boot)
         _live_iterators.add(self)
+        if not self._persistent_workers:
+            _prewarm(self._num_workers)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
