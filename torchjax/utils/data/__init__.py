@@ -13,3 +13,14 @@ __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Datas
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "default_collate",
            "default_convert", "get_worker_info", "random_split"]
+
+
+_DATAPIPES = {"IterDataPipe", "MapDataPipe", "DataChunk", "functional_datapipe", "datapipes", "argument_validation",
+              "runtime_validation", "guaranteed_datapipes_determinism", "non_deterministic"}
+
+
+def __getattr__(name):
+    if name in _DATAPIPES:
+        raise NotImplementedError(f"torchjax: torch.utils.data.{name} (DataPipes, deprecated in torch) is not "
+                                  f"implemented")
+    raise AttributeError(f"module 'torch.utils.data' has no attribute '{name}'")

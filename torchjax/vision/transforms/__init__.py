@@ -5,7 +5,13 @@ from . import functional  # noqa: F401
 from .functional import InterpolationMode as _IM  # noqa: F401
 
 
+_MISSING = {"AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide", "AugMix", "Scale",
+            "RandomSizedCrop"}
+
+
 def __getattr__(name):
+    if name in _MISSING:
+        raise NotImplementedError(f"torchjax.vision: transforms.{name} is not implemented")
     if name == "v2":
         import importlib
         mod = importlib.import_module(f"{__name__}.v2")
