@@ -37,7 +37,8 @@ class WeightsEnum(enum.Enum):
                 return cls.__members__[name]
             raise ValueError(f"Invalid weights name '{obj}' for {cls.__name__}: expected one of "
                              f"{list(cls.__members__)}")
-        raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj.__class__.__name__}.")
+        raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received "
+                        f"{obj.__class__.__name__}.")
 
     def get_state_dict(self, progress=True, check_hash=False):
         return _load_url(self.url, progress)

@@ -96,7 +96,7 @@ def to_tensor(pic):
             pic = pic[:, :, None]
         arr = np.ascontiguousarray(pic.transpose((2, 0, 1)))
         if arr.dtype == np.uint8:
-            return torch.from_numpy((arr.astype(default_float.np) / default_float.np.type(255)).astype(default_float.np))
+            return torch.from_numpy(_scale_uint8(arr, default_float))
         return torch.from_numpy(arr)
     mode_types = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16, "F": np.float32}
     arr = np.array(pic, mode_types.get(pic.mode, np.uint8), copy=True)
@@ -105,8 +105,13 @@ def to_tensor(pic):
     arr = arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic))
     arr = np.ascontiguousarray(arr.transpose((2, 0, 1)))
     if arr.dtype == np.uint8:
-        return torch.from_numpy((arr.astype(default_float.np) / default_float.np.type(255)).astype(default_float.np))
+        return torch.from_numpy(_scale_uint8(arr, default_float))
     return torch.from_numpy(arr)
+
+
+def _scale_uint8(arr, dtype):
+    """``img.to(dtype).div(255)``."""
+    return (arr.astype(dtype.np) / dtype.np.type(255)).astype(dtype.np)
 
 
 def pil_to_tensor(pic):
