@@ -60,3 +60,11 @@ def test_iterable_dataset_sharded_across_workers():
     it = make().to_iterable_dataset(num_shards=2).with_format("numpy")
     out = [s for b in DataLoader(it, batch_size=1, num_workers=2) for s in b["s"]]
     assert sorted(out) == ROWS["s"]  # each shard read once, by one worker
+
+
+def test_torch_format_with_real_torch_installed():
+    """with_format("torch") yields real torch tensors when real torch is installed: they collate like numpy."""
+    pytest.importorskip("torch")
+    batches = list(DataLoader(make().with_format("torch", columns=["x", "y"], output_all_columns=True),
+                              batch_size=2))
+    check_batches(batches, torchjax.float32)

@@ -52,6 +52,8 @@ def default_convert(data):
         return torch.as_tensor(data)
     if isinstance(data, _jax_array_type()):
         return torch.as_tensor(np.asarray(data))
+    if _is_real_torch_tensor(data):
+        return torch.from_numpy(_real_torch_to_numpy(data))
     if isinstance(data, collections.abc.Mapping):
         try:
             if isinstance(data, collections.abc.MutableMapping):
@@ -118,7 +120,19 @@ def collate(batch, *, collate_fn_map=None):
             return elem_type([collate(c, collate_fn_map=collate_fn_map) for c in columns])
         except TypeError:
             return [collate(c, collate_fn_map=collate_fn_map) for c in columns]
+    if _is_real_torch_tensor(elem):
+        # e.g. a Hugging Face dataset formatted with with_format("torch") while real torch is installed
+        return collate([_real_torch_to_numpy(b) for b in batch], collate_fn_map=collate_fn_map)
     raise TypeError(default_collate_err_msg_format.format(elem_type))
+
+
+def _is_real_torch_tensor(obj):
+    t = type(obj)
+    return any(c.__module__ == "torch" and c.__name__ == "Tensor" for c in t.__mro__)
+
+
+def _real_torch_to_numpy(t):
+    return t.detach().cpu().numpy() if _is_real_torch_tensor(t) else t
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
