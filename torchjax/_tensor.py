@@ -534,7 +534,8 @@ class Tensor:
                             "copy the tensor to host memory first.")
         if self._dtype in (D.bfloat16,) or self._dtype.name.startswith("float8"):
             raise TypeError(f"Got unsupported ScalarType {D._scalar_name(self._dtype)}")
-        self._check_concrete("numpy()")
+        if self._storage._host is None:  # a host buffer is never a tracer: don't move it to JAX just to check
+            self._check_concrete("numpy()")
         host = self._storage.to_host()
         return _views.read_np(self._view, host) if self._view is not None else host
 
