@@ -12,11 +12,14 @@ from ._common import (broadcast_shapes2, cast, check_tensor, concrete, float_typ
 from .kernel import Kernel, call
 from .registry import op, method
 
+_FAST_TYPES = {Tensor, int, float, bool, complex, type(None)}
 ADD_GRADS = Kernel("add_grads", lambda _, a, b: a + b.astype(a.dtype), "AddBackward0", linear=True)
 
 
 def _num(x):
     """numpy scalars behave as Python numbers; 0-d numpy arrays and other arrays become tensors."""
+    if type(x) in _FAST_TYPES:
+        return x
     if isinstance(x, (np.generic,)):
         return x.item()
     if isinstance(x, np.ndarray):
@@ -271,8 +274,8 @@ _binary("logaddexp2", jnp.logaddexp2)
 _binary("xlogy", jss.xlogy, kind="float")
 _binary("maximum", jnp.maximum, inplace=False)
 _binary("minimum", jnp.minimum, inplace=False)
-_binary("fmax", jnp.fmax, inplace=False)
-_binary("fmin", jnp.fmin, inplace=False)
+_binary("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False)  # ties -> a, as torch
+_binary("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False)
 _binary("fmod", jnp.fmod)
 _binary("remainder", lambda a, b: jnp.remainder(a, b) if jnp.issubdtype(a.dtype, jnp.floating)
         else jnp.where(b == 0, 0, jnp.remainder(a, jnp.where(b == 0, 1, b))))
@@ -315,7 +318,7 @@ _SUB = Kernel("sub", lambda dt, a, b, alpha: cast(a, dt) - (cast(b, dt) if alpha
 
 
 def _check_alpha(alpha, dt, fname):
-    if alpha is None or alpha == 1:
+    if alpha == 1 or alpha is None:
         return None
     if isinstance(alpha, Tensor):
         alpha = alpha.item()
@@ -344,16 +347,28 @@ def sub(input, other, *, alpha=1):
     _check_operand(input, "sub", 1, "input")
     _check_operand(other, "sub", 2)
     dt = result_type(input, other)
-    if dt is D.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    _check_bool_sub(input, other)
     alpha = _check_alpha(alpha, dt, "sub")
     _bcast(input, other)
     return call(_SUB, [input, other, alpha], np_dtype(dt))
 
 
+def _is_bool(x):
+    return x._dtype is D.bool if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
+def _check_bool_sub(a, b):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 @op(method=True)
 def rsub(input, other, *, alpha=1):
+    _check_bool_sub(input, other)
     dt = result_type(input, other)
     alpha = _check_alpha(alpha, dt, "rsub")
     _bcast(input, other)
