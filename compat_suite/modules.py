@@ -361,7 +361,7 @@ def run_module(info, torch, tj, verbose=False):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m compat_suite modules", description=__doc__.split("\n\n")[0])
-    p.add_argument("--filter", default=None, help="only modules whose name contains this (e.g. Conv, nn.LSTM)")
+    p.add_argument("--filter", default=None, help="only modules whose name contains this (comma-separated list allowed, e.g. Conv,nn.LSTM)")
     p.add_argument("--exclude", default=None, help="skip modules whose name contains this")
     p.add_argument("--report", default=None, help="write a JSON report to this file")
     p.add_argument("--verbose", action="store_true")
@@ -372,9 +372,9 @@ def main(argv=None):
     results = []
     t0 = time.time()
     for info in module_db:
-        if args.filter and args.filter not in info.name:
+        if args.filter and not any(f and (f == info.name or f in info.name) for f in args.filter.split(",")):
             continue
-        if args.exclude and args.exclude in info.name:
+        if args.exclude and any(f and f in info.name for f in args.exclude.split(",")):
             continue
         start = time.time()
         ok, n, why = run_module(info, torch, tj, args.verbose)
