@@ -50,9 +50,8 @@ def compare_module(build, inputs, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_ato
     tm, jm = pair(build)
     tm.train(train)
     jm.train(train)
-    tin = [torch.tensor(x, requires_grad=(np.asarray(x).dtype.kind == "f")) if isinstance(x, np.ndarray) else x
-           for x in inputs]
-    jin = [tj(x) if isinstance(x, torch.Tensor) else x for x in tin]
+    tin = [_to_torch(x) for x in inputs]
+    jin = [_to_jax(x) for x in tin]
     call = call or (lambda m, *a: m(*a))
     to = call(tm, *tin)
     jo = call(jm, *jin)
@@ -70,7 +69,7 @@ def compare_module(build, inputs, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_ato
     jl = sum((t * torchjax.tensor(c, dtype=t.dtype)).sum() for t, c in zip(jouts, cts))
     tl.backward()
     jl.backward()
-    for a, b in zip(tin, jin):
+    for a, b in zip(_flat(tin), _flat(jin)):
         if isinstance(a, torch.Tensor) and a.requires_grad:
             assert_same(a.grad, b.grad, grad_rtol, grad_atol, path="input.grad")
     jp = dict(jm.named_parameters())
@@ -80,6 +79,22 @@ def compare_module(build, inputs, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_ato
         else:
             assert_same(p.grad, jp[n].grad, grad_rtol, grad_atol, path=f"{n}.grad")
     return tm, jm, to, jo
+
+
+def _to_torch(x):
+    if isinstance(x, np.ndarray):
+        return torch.tensor(x, requires_grad=(x.dtype.kind == "f"))
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_torch(v) for v in x)
+    return x
+
+
+def _to_jax(x):
+    if isinstance(x, torch.Tensor):
+        return tj(x)
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_jax(v) for v in x)
+    return x
 
 
 def _flat(x):
