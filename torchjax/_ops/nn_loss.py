@@ -1,5 +1,6 @@
 """Loss functions (torch.nn.functional.*_loss), each with every reduction. Fused kernels are named after the
 grad_fn torch prints for that reduction (e.g. NllLossBackward0, MeanBackward0 for l1_loss(reduction='mean'))."""
+import functools
 import math
 import warnings
 
@@ -163,7 +164,14 @@ def _nll_core(logp, t, w, ignore_index, red):
         return loss
     if red == "sum":
         return jnp.sum(loss)
-    return jnp.sum(loss) / jnp.sum(wt)
+    return _safe_mean_div(jnp.sum(loss), jnp.sum(wt))
+
+
+def _safe_mean_div(num, den):
+    """num / den, NaN when den == 0 (as torch), but with zero gradients there (torch leaves ignored entries' gradients
+    at zero instead of 0 * inf)."""
+    zero = den == 0
+    return jnp.where(zero, jnp.asarray(jnp.nan, num.dtype), num / jnp.where(zero, 1, den))
 
 
 def _nll_fn(st, x, t, w):
@@ -280,7 +288,7 @@ def _ce_ls_fn(st, x, t, w):
             denom = jnp.sum(jnp.where(ignore_mask, 0, w.astype(dt)[tc]))
         else:
             denom = jnp.sum(~ignore_mask).astype(dt)
-        ret = jnp.sum(smooth) / denom
+        ret = _safe_mean_div(jnp.sum(smooth), denom)
     elif red == "sum":
         ret = jnp.sum(smooth)
     else:
@@ -723,7 +731,20 @@ def _ctc_fn(st, lp, targets, in_len, tg_len):
         targets = targets[None]
         in_len = in_len.reshape(1)
         tg_len = tg_len.reshape(1)
+    loss = _ctc_per_sample(blank, S, lp, targets, in_len, tg_len)
+    if zero_inf:
+        loss = jnp.where(jnp.isinf(loss), jnp.zeros((), dt), loss)
+    if red == "mean":
+        return jnp.mean(loss / jnp.maximum(tg_len, 1).astype(dt))
+    if red == "sum":
+        return jnp.sum(loss)
+    return loss if batched else loss[0]
+
+
+def _ctc_nll(blank, S, lp, targets, in_len, tg_len):
+    """Per-sample negative log likelihood by the forward (alpha) recursion in log space."""
     T, N, C = lp.shape
+    dt = lp.dtype
     L = 2 * S + 1
     ext = jnp.full((N, L), blank, targets.dtype)
     if S:
@@ -749,14 +770,30 @@ def _ctc_fn(st, lp, targets, in_len, tg_len):
     alpha, _ = lax.scan(step, alpha0, jnp.arange(1, T))
     last = jnp.take_along_axis(alpha, (valid_len - 1), 1)[:, 0]
     last2 = jnp.where(tg_len > 0, jnp.take_along_axis(alpha, jnp.maximum(valid_len - 2, 0), 1)[:, 0], ninf)
-    loss = -_lse2(last, last2)
-    if zero_inf:
-        loss = jnp.where(jnp.isinf(loss), jnp.zeros((), dt), loss)
-    if red == "mean":
-        return jnp.mean(loss / jnp.maximum(tg_len, 1).astype(dt))
-    if red == "sum":
-        return jnp.sum(loss)
-    return loss if batched else loss[0]
+    return -_lse2(last, last2)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
+def _ctc_per_sample(blank, S, lp, targets, in_len, tg_len):
+    return _ctc_nll(blank, S, lp, targets, in_len, tg_len)
+
+
+def _ctc_ps_fwd(blank, S, lp, targets, in_len, tg_len):
+    out, vjp = jax.vjp(lambda x: _ctc_nll(blank, S, x, targets, in_len, tg_len), lp)
+    return out, (vjp, lp, in_len)
+
+
+def _ctc_ps_bwd(blank, S, res, g):
+    vjp, lp, in_len = res
+    (grad,) = vjp(g)
+    # torch's ctc_loss backward returns exp(log_probs) - (posterior occupation), i.e. the gradient with respect to
+    # the logits of a log_softmax: it adds exp(log_probs) * grad_out on the valid time steps
+    live = (jnp.arange(lp.shape[0])[:, None] < in_len[None, :])[:, :, None]
+    grad = grad + jnp.where(live, jnp.exp(lp) * g[None, :, None], jnp.zeros((), lp.dtype))
+    return grad, None, None, None
+
+
+_ctc_per_sample.defvjp(_ctc_ps_fwd, _ctc_ps_bwd)
 
 
 _CTC = Kernel("ctc_loss", _ctc_fn, "CtcLossBackward0")
