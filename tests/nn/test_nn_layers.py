@@ -252,3 +252,21 @@ def test_class_loss_modules():
                                                   .tensor([1.0, 2.0, 0.5, 3.0])), [x, t])
     tm, jm = pair(lambda nn: nn.CrossEntropyLoss(weight=(torch if nn is torch.nn else torchjax).ones(4)))
     assert list(tm.state_dict()) == list(jm.state_dict()) == ["weight"]
+
+
+def test_adaptive_log_softmax():
+    x = randn(6, 16)
+    t = np.array([0, 3, 7, 12, 15, 2])
+    tm, jm, _, _ = compare_module(lambda nn: nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10], div_value=2.0), [x, t],
+                                  rtol=1e-5, atol=1e-6)
+    assert repr(tm) == repr(jm)
+    assert_same(tm.log_prob(torch.tensor(x)), jm.log_prob(torchjax.tensor(x)), rtol=1e-5, atol=1e-6)
+    assert_same(tm.predict(torch.tensor(x)), jm.predict(torchjax.tensor(x)))
+
+
+def test_data_parallel_single_device():
+    tm, jm = pair(lambda nn: nn.DataParallel(nn.Linear(3, 2)))
+    assert repr(tm) == repr(jm)
+    assert list(tm.state_dict()) == list(jm.state_dict()) == ["module.weight", "module.bias"]
+    x = randn(4, 3)
+    assert_same(tm(torch.tensor(x)), jm(torchjax.tensor(x)))
