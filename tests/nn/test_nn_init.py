@@ -154,3 +154,30 @@ def test_same_seed_same_init(fn):
     torchjax.manual_seed(3)
     j = getattr(torchjax.nn.init, fn)(torchjax.empty(6, 5))
     assert_same(t, j, rtol=1e-6, atol=1e-7 if fn != "orthogonal_" else 1e-6)
+
+
+RANDOM_LAYERS = [
+    ("dropout", lambda xp, x: xp.nn.functional.dropout(x, 0.3)),
+    ("dropout2d", lambda xp, x: xp.nn.functional.dropout2d(x, 0.3)),
+    ("alpha_dropout", lambda xp, x: xp.nn.functional.alpha_dropout(x, 0.3, True)),
+    ("feature_alpha_dropout", lambda xp, x: xp.nn.functional.feature_alpha_dropout(x, 0.3, True)),
+    ("rrelu", lambda xp, x: xp.nn.functional.rrelu(x, training=True)),
+    ("gumbel_softmax", lambda xp, x: xp.nn.functional.gumbel_softmax(x[:, :, 0, 0], tau=0.5)),
+    ("gumbel_softmax_hard", lambda xp, x: xp.nn.functional.gumbel_softmax(x[:, :, 0, 0], hard=True)),
+    ("sdpa_dropout", lambda xp, x: xp.nn.functional.scaled_dot_product_attention(x, x, x, dropout_p=0.3)),
+    ("fractional_max_pool2d", lambda xp, x: xp.nn.functional.fractional_max_pool2d(x, 2, output_size=2)),
+    ("lstm_dropout", lambda xp, x: xp.nn.LSTM(3, 4, 2, dropout=0.5)(x[:, :, 0, :])[0]),
+    ("mha_dropout", lambda xp, x: xp.nn.MultiheadAttention(6, 2, dropout=0.5)(x[None, :, :, 0, 0], x[None, :, :, 0, 0],
+                                                                              x[None, :, :, 0, 0])[0]),
+]
+
+
+@needs_exact_rng
+@pytest.mark.parametrize("name,fn", RANDOM_LAYERS, ids=[r[0] for r in RANDOM_LAYERS])
+def test_same_seed_same_randomness(name, fn):
+    x = np.random.default_rng(0).standard_normal((8, 6, 3, 3)).astype(np.float32)
+    torch.manual_seed(0)
+    a = fn(torch, torch.tensor(x))
+    torchjax.manual_seed(0)
+    b = fn(torchjax, torchjax.tensor(x))
+    assert_same(a, b, rtol=1e-5, atol=1e-6)
