@@ -361,7 +361,8 @@ def run_module(info, torch, tj, verbose=False):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m compat_suite modules", description=__doc__.split("\n\n")[0])
-    p.add_argument("--filter", default=None, help="only modules whose name contains this (comma-separated list allowed, e.g. Conv,nn.LSTM)")
+    p.add_argument("--filter", default=None, help="only modules whose name contains this (a comma-separated list is allowed, "
+                                                   "e.g. Conv,nn.LSTM)")
     p.add_argument("--exclude", default=None, help="skip modules whose name contains this")
     p.add_argument("--report", default=None, help="write a JSON report to this file")
     p.add_argument("--verbose", action="store_true")

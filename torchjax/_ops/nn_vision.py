@@ -307,9 +307,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if output_size is None:
             output_size = [int(math.floor(float(input.size(i + 2)) * scale_factors[i])) for i in range(dim)]
         if any(o <= 0 for o in output_size):
-            raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                               f"({', '.join(f'{n}: {s}' for n, s in zip(('D', 'H', 'W')[3 - dim:], input.shape[2:]))})"
-                               f" output ({', '.join(f'{n}: {s}' for n, s in zip(('D', 'H', 'W')[3 - dim:], output_size))})")
+            names = ("D", "H", "W")[3 - dim:]
+            ins = ", ".join(f"{n}: {s}" for n, s in zip(names, input.shape[2:]))
+            outs = ", ".join(f"{n}: {s}" for n, s in zip(names, output_size))
+            raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({ins}) output ({outs})")
         if mode == "area":
             from .nn_pooling import _adaptive
             return _adaptive(dim, input, output_size, "avg")
