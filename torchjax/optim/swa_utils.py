@@ -1,0 +1,1 @@
+"""swa_utils: not implemented yet."""
