@@ -104,7 +104,7 @@ def _as_real(x):
 
 
 def _as_complex(x, like):
-    if not jnp.iscomplexobj(like):
+    if not jnp.iscomplexobj(like) or x.shape != like.shape + (2,):
         return x
     return lax.complex(x[..., 0], x[..., 1]).astype(like.dtype)
 
@@ -128,7 +128,7 @@ def _build(rule, spec):
                 st = {k: (_as_real(v) if v.ndim else v) for k, v in st0.items()}
                 new_p, new_st = rule(static, hp, p, _as_real(g), st)
                 out_params.append(_as_complex(new_p, p0))
-                out_states.append({k: (_as_complex(v, st0[k]) if k in st0 else v) for k, v in new_st.items()})
+                out_states.append({k: _as_complex(v, st0.get(k, p0)) for k, v in new_st.items()})
         return out_params, out_states
 
     return fn
@@ -243,8 +243,11 @@ class FusedOptimizer(Optimizer):
     def _check_differentiable(self, group, params):
         if not group.get("differentiable", False) or not grad_mode.state.enabled:
             return
-        if any(p.requires_grad and not p.is_leaf for p in params) or any(
-                p._grad is not None and p._grad.requires_grad for p in params) or any(
+        # torch runs a differentiable step with grad mode on: its in-place update of a leaf that requires grad
+        # fails; differentiating through the update of non-leaf parameters is not supported here
+        if any(p.requires_grad and p.is_leaf for p in params):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if any(p.requires_grad for p in params) or any(p._grad.requires_grad for p in params) or any(
                 isinstance(v, Tensor) and v.requires_grad for v in group.values() if not isinstance(v, list)):
             raise NotImplementedError(f"torchjax: differentiating through {type(self).__name__}.step() "
                                       "(differentiable=True with tensors that require grad) is not supported")
