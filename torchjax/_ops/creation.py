@@ -102,7 +102,8 @@ def _host_array(data, dtype):
     """A numpy array holding `data` as torch would type it."""
     if isinstance(data, np.ndarray):
         d = dtype or D.from_np(data.dtype)
-        return np.asarray(data, dtype=np_dtype(d)), d
+        # a copy: jax.device_put may alias a numpy buffer on the CPU, and torch.tensor never shares memory
+        return np.array(data, dtype=np_dtype(d)), d
     if isinstance(data, Tensor):
         d = dtype or data._dtype
         return np.asarray(data._host_values()).astype(np_dtype(d)), d
