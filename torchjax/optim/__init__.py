@@ -35,6 +35,10 @@ def swap_in_optimizer_params_and_state(*args, **kwargs):
     raise NotImplementedError("torchjax: torch.optim.swap_in_optimizer_params_and_state is not implemented")
 
 
+# torch.optim deletes its submodule names (torch.optim.adam.adam stays reachable through an import)
+del adadelta, adagrad, adam, adamax, adamw, asgd, lbfgs, nadam, optimizer, radam, rmsprop, rprop, sgd  # noqa: F821
+del sparse_adam  # noqa: F821
+
 __all__ = ["Adafactor", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler", "Muon",
            "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam",
            "swap_in_optimizer_params_and_state", "swa_utils", "from_optax"]
