@@ -345,10 +345,15 @@ def _deprecated_alpha(name, scalar_name, scalar, rest, new_signature, n=1):
     import warnings
     if len(rest) != n or not is_scalar(scalar) or not all(isinstance(t, Tensor) for t in rest):
         raise TypeError(f"{name}() received an invalid combination of arguments")
+    import sys
+    wrapper = sys._getframe(2).f_code.co_name  # the registry's in-place or out= wrapper, if any
+    if wrapper == "inplace":
+        name += "_"
     tensors = ", ".join(["Tensor other"] if n == 1 else ["Tensor tensor1", "Tensor tensor2"])
     warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number {scalar_name}, {tensors})\nConsider "
-                  f"using one of the following signatures instead:\n\t{name}({new_signature})", UserWarning,
-                  stacklevel=4)
+                  f"using one of the following signatures instead:\n\t{name}({new_signature}) (Triggered "
+                  "internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)", UserWarning,
+                  stacklevel=4 if wrapper in ("inplace", "with_out") else 3)
     return (rest[0] if n == 1 else tuple(rest)), scalar
 
 
