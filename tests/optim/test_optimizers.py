@@ -36,10 +36,11 @@ CASES = [
     ("RMSprop", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-6)),
     ("RMSprop", dict(lr=0.01, centered=True)),
-    # momentum 0.9 on RMSprop's normalised step amplifies the 1-ulp sqrt differences (see EXACT below) and the
-    # forward/backward rounding differences over 100 steps to ~3e-5; the rule itself matches to 2e-6 on given
-    # gradients (test_update_rule_given_grads)
-    ("RMSprop", dict(lr=0.005, momentum=0.9), 5e-5),
+    # RMSprop's momentum buffer accumulates g / sqrt(avg): for the tiniest gradient entries, whose last bits
+    # differ between XLA's and torch's matmul reductions, that ratio carries a ~3e-5 absolute error floor from
+    # the first steps on (it does not grow); parameters agree to 7e-6 absolute (rtol 5e-5). The rule itself
+    # matches to 2e-6 on given gradients (test_update_rule_given_grads).
+    ("RMSprop", dict(lr=0.005, momentum=0.9), (5e-5, 1e-4)),
     ("RMSprop", dict(lr=0.005, momentum=0.5, centered=True, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01, weight_decay=0.1, maximize=True)),
     ("Adagrad", dict(lr=0.1)),
@@ -98,12 +99,12 @@ def _train(xp, name, kw, steps=100, dtype=None):
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_train_100_steps_matches_torch(case):
     name, kw = case[:2]
-    rtol = case[2] if len(case) > 2 else 1e-5
+    rtol, state_atol = case[2] if len(case) > 2 else (1e-5, 1e-6)
     tp, topt = _train(torch, name, kw)
     jp, jopt = _train(torchjax, name, kw)
     assert_same([p.detach() for p in tp], [p.detach() for p in jp], rtol=rtol, atol=1e-6)
     tsd, jsd = topt.state_dict(), jopt.state_dict()
-    assert_same(tsd, jsd, rtol=rtol, atol=1e-6)
+    assert_same(tsd, jsd, rtol=rtol, atol=state_atol)
     assert repr(topt) == repr(jopt)
 
 
