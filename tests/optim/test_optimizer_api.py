@@ -47,6 +47,8 @@ BAD = [
     ("Rprop", dict(lr=-1.0)), ("Rprop", dict(etas=(1.5, 1.2))), ("Rprop", dict(etas=(0.5, 0.9))),
     ("SparseAdam", dict(lr=0.0)), ("SparseAdam", dict(eps=0.0)), ("SparseAdam", dict(betas=(1.0, 0.9))),
     ("LBFGS", dict(lr=-1.0)),
+    ("Adafactor", dict(lr=-1.0)), ("Adafactor", dict(beta2_decay=0.5)), ("Adafactor", dict(eps=(-1.0, 1e-3))),
+    ("Adafactor", dict(eps=(None, -1.0))), ("Adafactor", dict(d=0.5)), ("Adafactor", dict(weight_decay=-1.0)),
 ]
 
 
@@ -120,7 +122,7 @@ def test_sparse_adam_dense_gradient():
 
 # ---- printing ---------------------------------------------------------------------------------------------------
 ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
-       "SparseAdam", "LBFGS"]
+       "SparseAdam", "LBFGS", "Adafactor"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -168,7 +170,7 @@ def _steps(xp, params, opt, start, n):
         opt.step()
 
 
-ROUND_TRIP = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True)),
+ROUND_TRIP = [("Adafactor", dict()), ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, amsgrad=True)),
               ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
               ("Adagrad", dict(lr=0.1)), ("Adadelta", dict()), ("Adamax", dict(lr=0.01)), ("NAdam", dict(lr=0.01)),
               ("RAdam", dict(lr=0.01)), ("ASGD", dict(lr=0.05, t0=5)), ("Rprop", dict(lr=0.01))]

@@ -69,6 +69,9 @@ CASES = [
     ("Rprop", dict(lr=0.01)),
     ("Rprop", dict(lr=0.01, etas=(0.3, 1.5), step_sizes=(1e-4, 0.1))),
     ("Rprop", dict(lr=0.01, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, weight_decay=0.1)),
+    ("Adafactor", dict(eps=(1e-30, 1e-3), d=2.0, beta2_decay=-0.5, maximize=True)),
 ]
 
 

@@ -4,6 +4,7 @@ Every built-in optimizer's `step()` updates all its parameters in one jitted XLA
 `from_optax(tx, params)` wraps any optax GradientTransformation as an Optimizer.
 """
 from . import lr_scheduler, swa_utils  # noqa: F401
+from ._adafactor import Adafactor  # noqa: F401
 from .adadelta import Adadelta  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401
 from .adam import Adam  # noqa: F401
@@ -19,11 +20,6 @@ from .rprop import Rprop  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .sparse_adam import SparseAdam  # noqa: F401
 from ._optax import from_optax  # noqa: F401
-
-
-class Adafactor(Optimizer):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("torchjax: torch.optim.Adafactor is not implemented")
 
 
 class Muon(Optimizer):
