@@ -42,7 +42,7 @@ class Rprop(FusedOptimizer):
                 st["prev"] = zeros_like(p)
                 lr = _to_scalar(group["lr"])
                 lr = lr.item() if isinstance(lr, Tensor) else lr
-                st["step_size"] = full_like(p._grad, complex(lr, lr) if p.is_complex() else lr)
+                st["step_size"] = full_like(p, complex(lr, lr) if p.is_complex() else lr)
 
     def _static(self, group):
         return (bool(group["maximize"]),)
