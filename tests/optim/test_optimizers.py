@@ -305,3 +305,29 @@ def test_differentiable_step_on_leaves_raises_like_torch(name):
         w.grad = xp.ones(w.shape)
         opt.step()
     check_error(body, match="a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def test_scheduler_changing_lr_does_not_recompile():
+    from torchjax.optim import _fused
+    params = make_params(torchjax)
+    opt = torchjax.optim.Adam(params, lr=0.01)
+    sched = torchjax.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
+    fns = set()
+    real = _fused._get_jit
+
+    def spy(rule, spec, donate):
+        fn = real(rule, spec, donate)
+        fns.add(fn)
+        return fn
+    _fused._get_jit = spy
+    try:
+        for i in range(12):
+            opt.zero_grad()
+            loss_fn(torchjax, params, i).backward()
+            opt.step()
+            sched.step()
+            opt.param_groups[0]["betas"] = (0.9 - 0.01 * i, 0.999)   # any hyper-parameter may change
+    finally:
+        _fused._get_jit = real
+    assert len(fns) == 1
+    assert next(iter(fns))._cache_size() == 1
