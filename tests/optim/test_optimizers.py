@@ -329,5 +329,7 @@ def test_scheduler_changing_lr_does_not_recompile():
             opt.param_groups[0]["betas"] = (0.9 - 0.01 * i, 0.999)   # any hyper-parameter may change
     finally:
         _fused._get_jit = real
-    assert len(fns) == 1
-    assert next(iter(fns))._cache_size() == 1
+    # at most two variants (parameters and state donated or not, e.g. on a first step whose fresh state arrays
+    # are shared), each compiled once whatever the learning rate and betas
+    assert len(fns) <= 2
+    assert all(fn._cache_size() == 1 for fn in fns)

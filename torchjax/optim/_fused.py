@@ -110,35 +110,40 @@ def _as_complex(x, like):
 
 
 def _build(rule, spec):
-    """The pure step over all groups for one layout `spec` (per group: static flags and, per parameter, its
-    state keys, and which of [param, *state] arrays arrive donated)."""
+    """The pure step over all groups for one layout `spec`: per group its static flags, number of
+    hyper-parameters and, per parameter, its state keys. `leaves` holds [param, *state values] per parameter."""
 
-    def fn(hps, donated, kept, grads):
-        d_it, k_it, g_it = iter(donated), iter(kept), iter(grads)
-        out_params, out_states = [], []
+    def fn(hps, leaves, grads):
+        it, g_it = iter(leaves), iter(grads)
+        out = []
         pos = 0
         for static, nhp, pspecs in spec:
             hp = tuple(hps[pos + i] for i in range(nhp))
             pos += nhp
-            for keys, mask in pspecs:
-                vals = [next(d_it) if m else next(k_it) for m in mask]
-                p0, st0 = vals[0], dict(zip(keys, vals[1:]))
-                g = next(g_it)
+            for keys in pspecs:
+                p0 = next(it)
+                st0 = {k: next(it) for k in keys}
                 p = _as_real(p0)
                 st = {k: (_as_real(v) if v.ndim else v) for k, v in st0.items()}
-                new_p, new_st = rule(static, hp, p, _as_real(g), st)
-                out_params.append(_as_complex(new_p, p0))
-                out_states.append({k: _as_complex(v, st0.get(k, p0)) for k, v in new_st.items()})
-        return out_params, out_states
+                new_p, new_st = rule(static, hp, p, _as_real(next(g_it)), st)
+                out.append((_as_complex(new_p, p0), {k: _as_complex(v, st0.get(k, p0)) for k, v in new_st.items()}))
+        return out
 
     return fn
 
 
+_CACHE_SIZE = 64
+
+
 def _get_jit(rule, spec, donate):
+    """The jitted step for a layout, from a small LRU cache (parameters and state are donated when `donate`)."""
     key = (rule, spec, donate)
-    f = _JIT_CACHE.get(key)
+    f = _JIT_CACHE.pop(key, None)
     if f is None:
-        f = _JIT_CACHE[key] = jax.jit(_build(rule, spec), donate_argnums=(1,) if donate else ())
+        f = jax.jit(_build(rule, spec), donate_argnums=(1,) if donate else ())
+        while len(_JIT_CACHE) >= _CACHE_SIZE:
+            _JIT_CACHE.pop(next(iter(_JIT_CACHE)))
+    _JIT_CACHE[key] = f
     return f
 
 
@@ -170,7 +175,6 @@ def run_rule(rule, groups):
     hp_values = []
     spec = []
     tensors = []  # [param, *state tensors] per parameter, in order
-    keys_list = []
     state_list = []
     grad_values = []
     for static, hps, params, grads, states in groups:
@@ -179,31 +183,24 @@ def run_rule(rule, groups):
         for p, g, st in zip(params, grads, states):
             keys = tuple(k for k, v in st.items() if isinstance(v, Tensor))
             tensors.append([p] + [st[k] for k in keys])
-            keys_list.append(keys)
             state_list.append(st)
             grad_values.append(g._value())
             pspecs.append(keys)
-        spec.append((static, len(hps), pspecs))
+        spec.append((static, len(hps), tuple(pspecs)))
 
-    # A root array held by nothing but its storage is donated; never one that a view cache, another storage, a
-    # saved-for-backward value or the caller may still read.
-    values = [[t._value() for t in ts] for ts in tensors]
-    tracing = any(isinstance(v, _Tracer) for vs in values for v in vs) or any(
-        isinstance(g, _Tracer) for g in grad_values)
-    donated, kept, masks = [], [], []
-    for ts, vs in zip(tensors, values):
-        mask = tuple(not tracing and _donatable(t, vs, i) for i, t in enumerate(ts))
-        for m, v in zip(mask, vs):
-            (donated if m else kept).append(v)
-        masks.append(mask)
-    it = iter(masks)
-    full_spec = tuple((static, nhp, tuple((keys, next(it)) for keys in pspecs)) for static, nhp, pspecs in spec)
-    fn = _get_jit(rule, full_spec, bool(donated))
+    # All parameters and state arrays are donated when every one of them is held by nothing but its storage
+    # (never an array that a view cache, another storage, a saved-for-backward value or the caller may still
+    # read); otherwise none is, so a step compiles at most two variants.
+    values = [t._value() for ts in tensors for t in ts]
+    flat = [t for ts in tensors for t in ts]
+    tracing = any(isinstance(v, _Tracer) for v in values) or any(isinstance(g, _Tracer) for g in grad_values)
+    donate = not tracing and all(_donatable(t, values, i) for i, t in enumerate(flat))
+    fn = _get_jit(rule, tuple(spec), donate)
     dispatch_count[0] += 1
-    new_params, new_states = fn(_hp_vector(hp_values), donated, kept, grad_values)
-    del donated, kept, values
+    out = fn(_hp_vector(hp_values), values, grad_values)
+    del values
 
-    for ts, st, new_p, new_st in zip(tensors, state_list, new_params, new_states):
+    for ts, st, (new_p, new_st) in zip(tensors, state_list, out):
         p = ts[0]
         p._write(new_p)
         for k, v in new_st.items():
