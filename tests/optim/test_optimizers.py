@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import torchjax  # noqa: E402
 from _compare import assert_same  # noqa: E402
-from _model import D_IN, D_OUT, INIT, loss_fn, make_params, train  # noqa: E402
+from _model import INIT, loss_fn, make_params, train  # noqa: E402
 
 # (optimizer, kwargs, flip): flip trains on -loss (maximize=True must then follow the same path as minimizing)
 CASES = [
