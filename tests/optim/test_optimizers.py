@@ -333,3 +333,20 @@ def test_scheduler_changing_lr_does_not_recompile():
     # are shared), each compiled once whatever the learning rate and betas
     assert len(fns) <= 2
     assert all(fn._cache_size() == 1 for fn in fns)
+
+
+def test_parameters_and_state_are_updated_in_donated_buffers():
+    # in a plain training loop nothing else holds the arrays: XLA writes the new values into the same buffers
+    params = make_params(torchjax)
+    opt = torchjax.optim.Adam(params, lr=0.01)
+    for i in range(2):
+        opt.zero_grad()
+        loss_fn(torchjax, params, i).backward()
+        opt.step()
+    opt.zero_grad()
+    loss_fn(torchjax, params, 2).backward()
+    tensors = params + [t for p in params for t in opt.state[p].values()]
+    before = [t._storage._array.unsafe_buffer_pointer() for t in tensors]
+    opt.step()
+    after = [t._storage._array.unsafe_buffer_pointer() for t in tensors]
+    assert before == after
