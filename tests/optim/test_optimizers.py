@@ -312,12 +312,12 @@ def test_scheduler_changing_lr_does_not_recompile():
     params = make_params(torchjax)
     opt = torchjax.optim.Adam(params, lr=0.01)
     sched = torchjax.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
-    fns = set()
+    seen = {}  # jitted step -> its number of compiled signatures when first used here (other tests share it)
     real = _fused._get_jit
 
     def spy(rule, spec, donate):
         fn = real(rule, spec, donate)
-        fns.add(fn)
+        seen.setdefault(fn, fn._cache_size())
         return fn
     _fused._get_jit = spy
     try:
@@ -330,9 +330,9 @@ def test_scheduler_changing_lr_does_not_recompile():
     finally:
         _fused._get_jit = real
     # at most two variants (parameters and state donated or not, e.g. on a first step whose fresh state arrays
-    # are shared), each compiled once whatever the learning rate and betas
-    assert len(fns) <= 2
-    assert all(fn._cache_size() == 1 for fn in fns)
+    # are shared), each compiled at most once whatever the learning rate and betas
+    assert len(seen) <= 2
+    assert all(fn._cache_size() - n <= 1 for fn, n in seen.items())
 
 
 def test_parameters_and_state_are_updated_in_donated_buffers():
