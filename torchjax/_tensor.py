@@ -632,8 +632,9 @@ class Tensor:
         if self._grad_fn is not None:
             raise RuntimeError("Can't pickle a tensor that is not a leaf of the autograd graph; detach() it first")
         values = np.array(self._host_values())
+        extra = {k: v for k, v in self.__dict__.items() if k not in _CORE_ATTRS}  # user attributes only
         return (_rebuild_tensor, (values, self._dtype.name, self._requires_grad, str(self.device),
-                                  type(self), self.__dict__ or None))
+                                  type(self), extra or None))
 
     def __dlpack__(self, stream=None, **kwargs):
         return self._jax().__dlpack__(**kwargs)

@@ -330,7 +330,9 @@ def _check_alpha(alpha, dt, fname):
 
 
 @op(inplace=True, out=True)
-def add(input, other, *, alpha=1):
+def add(input, other, *deprecated, alpha=1):
+    if deprecated:  # torch's deprecated add(Number alpha, Tensor other)
+        other, alpha = _deprecated_alpha("add", "alpha", other, deprecated, "Tensor other, *, Number alpha = 1")
     input, other = _num(input), _num(other)
     _check_operand(input, "add", 1, "input")
     _check_operand(other, "add", 2)
@@ -341,8 +343,27 @@ def add(input, other, *, alpha=1):
                 name=None if isinstance(other, Tensor) and isinstance(input, Tensor) else "AddBackward0")
 
 
+def _deprecated_alpha(name, scalar_name, scalar, rest, new_signature, n=1):
+    """torch's deprecated overloads that take the scalar first: warn as torch does and reorder the arguments."""
+    import warnings
+    if len(rest) != n or not is_scalar(scalar) or not all(isinstance(t, Tensor) for t in rest):
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    import sys
+    wrapper = sys._getframe(2).f_code.co_name  # the registry's in-place or out= wrapper, if any
+    if wrapper == "inplace":
+        name += "_"
+    tensors = ", ".join(["Tensor other"] if n == 1 else ["Tensor tensor1", "Tensor tensor2"])
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number {scalar_name}, {tensors})\nConsider "
+                  f"using one of the following signatures instead:\n\t{name}({new_signature}) (Triggered "
+                  "internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)", UserWarning,
+                  stacklevel=4 if wrapper in ("inplace", "with_out") else 3)
+    return (rest[0] if n == 1 else tuple(rest)), scalar
+
+
 @op(inplace=True, out=True, aliases=("subtract",))
-def sub(input, other, *, alpha=1):
+def sub(input, other, *deprecated, alpha=1):
+    if deprecated:  # torch's deprecated sub(Number alpha, Tensor other)
+        other, alpha = _deprecated_alpha("sub", "alpha", other, deprecated, "Tensor other, *, Number alpha = 1")
     input, other = _num(input), _num(other)
     _check_operand(input, "sub", 1, "input")
     _check_operand(other, "sub", 2)
@@ -588,14 +609,20 @@ _ADDCDIV = Kernel("addcdiv", lambda dt, x, a, b, v: cast(x, dt) + cast(v, dt) * 
 
 
 @op(inplace=True, out=True)
-def addcmul(input, tensor1, tensor2, *, value=1):
+def addcmul(input, tensor1, tensor2=None, *deprecated, value=1):
+    if deprecated or tensor2 is None:  # torch's deprecated addcmul(Number value, Tensor tensor1, Tensor tensor2)
+        (tensor1, tensor2), value = _deprecated_alpha("addcmul", "value", tensor1, (tensor2,) + deprecated,
+                                                      "Tensor tensor1, Tensor tensor2, *, Number value = 1", 2)
     dt = result_type(input, tensor1, tensor2)
     broadcast_shapes2(broadcast_shapes2(input._shape, tensor1._shape), tensor2._shape)
     return call(_ADDCMUL, [input, tensor1, tensor2, value], np_dtype(dt))
 
 
 @op(inplace=True, out=True)
-def addcdiv(input, tensor1, tensor2, *, value=1):
+def addcdiv(input, tensor1, tensor2=None, *deprecated, value=1):
+    if deprecated or tensor2 is None:  # torch's deprecated addcdiv(Number value, Tensor tensor1, Tensor tensor2)
+        (tensor1, tensor2), value = _deprecated_alpha("addcdiv", "value", tensor1, (tensor2,) + deprecated,
+                                                      "Tensor tensor1, Tensor tensor2, *, Number value = 1", 2)
     dt = result_type(input, tensor1, tensor2)
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
