@@ -430,6 +430,8 @@ def basic_index(src, idx, grad_fn=None):
 
 @op()
 def narrow(input, dim, start, length):
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input.ndim)
     if isinstance(start, Tensor):
         start = start.item()
@@ -603,7 +605,9 @@ def unfold(input, dimension, size, step):
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
     count = (length - size) // step + 1
-    st = _strides(input) if n else (1,)
+    if n == 0:
+        return make_view(input, ("reshape", (size,)), (size,), (1,), input._offset, "UnfoldBackward0")
+    st = _strides(input)
     shape = tuple(input._shape[:d]) + (count,) + tuple(input._shape[d + 1:]) + (size,)
     strides = tuple(st[:d]) + (st[d] * step,) + tuple(st[d + 1:]) + (st[d] if n else 1,)
     return make_view(input, ("unfold", d, size, step), shape, strides, input._offset, "UnfoldBackward0")
