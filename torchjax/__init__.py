@@ -32,10 +32,14 @@ from ._ops.creation import LEGACY_TYPES as _LEGACY  # noqa: E402
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: E402,F401
 from ._misc import *  # noqa: E402,F401,F403
 from . import cuda, backends  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
+from .storage import *  # noqa: E402,F401,F403 - UntypedStorage, TypedStorage, the legacy <Name>Storage classes
 
 globals().update(_LEGACY)
 
-__version__ = "2.13.0+torchjax"
+# torchjax implements torch 2.13's API; scripts that print or compare torch.__version__ see that release.
+__version__ = "2.13.0+cpu" if not cuda.is_available() else "2.13.0+cu128"
+__torchjax_version__ = "0.1.0"
 
 
 def _lazy(name):

@@ -2,13 +2,24 @@
 from . import _dtype as D
 from ._tensor import Tensor
 
-__all__ = ["is_tensor", "is_storage", "is_floating_point", "is_complex", "is_nonzero", "numel", "typename",
+__all__ = ["from_jax", "is_tensor", "is_storage", "is_floating_point", "is_complex", "is_nonzero", "numel", "typename",
            "can_cast", "strided", "sparse_coo", "sparse_csr", "layout", "memory_format", "contiguous_format",
            "channels_last", "channels_last_3d", "preserve_format", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "set_float32_matmul_precision", "get_float32_matmul_precision",
            "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
            "is_grad_enabled", "is_autocast_enabled", "set_default_tensor_type", "is_warn_always_enabled",
            "set_warn_always", "compile", "Stream", "Event"]
+
+
+def from_jax(array):
+    """A tensor over a jax.Array (or a tracer inside jax.jit), without copying."""
+    import jax
+    from ._device import from_jax_device
+    from ._tensor import get_default_device, wrap
+    if isinstance(array, jax.core.Tracer):
+        return wrap(array, get_default_device())
+    array = jax.numpy.asarray(array)
+    return wrap(array, from_jax_device(next(iter(array.devices()))))
 
 
 def is_tensor(obj):

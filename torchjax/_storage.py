@@ -13,6 +13,12 @@ import numpy as np
 _addresses = itertools.count(1)
 
 
+def private_copy(host):
+    """A jax.Array holding a copy of a numpy buffer someone else may write later. (On the CPU, device_put may
+    alias an aligned numpy buffer and copies asynchronously, so copy on the host first.)"""
+    return jax.device_put(np.array(host, copy=True))
+
+
 class Storage:
     __slots__ = ("_array", "_host", "gen", "device", "addr", "__weakref__")
 

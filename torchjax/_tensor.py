@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import CPU, canonical, device as _device_cls
 from ._size import Size
-from ._storage import Storage
+from ._storage import Storage, private_copy
 from ._ops import _views
 from .autograd import grad_mode
 from .autograd.graph import RemovableHandle, HookDict, accumulate_node, FnNode
@@ -95,11 +95,13 @@ class Tensor:
         if st._host is None:
             self._cache = val
             self._cache_gen = st.gen
+        else:
+            val.block_until_ready()  # the shared numpy buffer may be written as soon as we return
         return val
 
     def _jax(self):
         v = self._value()
-        return jnp.asarray(v) if isinstance(v, np.ndarray) else v
+        return private_copy(v) if isinstance(v, np.ndarray) else v
 
     def _host_values(self):
         return np.asarray(self._value())
@@ -115,6 +117,48 @@ class Tensor:
                 _views._overlap()
             st.set(_views.writer(v)(st.value(), new))
         self._vc[0] += 1
+
+    def _set_value(self, array):
+        """Replace this tensor's storage by a new one holding `array` (resize semantics: other views detach)."""
+        self._storage = Storage(array, self._storage.device)
+        self._view = None
+        self._shape = Size(array.shape)
+        self._strides = None
+        self._offset = 0
+        self._base = None
+        self._cache_gen = -1
+        self._vc[0] += 1
+
+    def resize_(self, *sizes, memory_format=None):
+        from ._ops._common import as_int_tuple
+        shape = as_int_tuple(sizes, "resize_")
+        if tuple(shape) == tuple(self._shape):
+            return self
+        n = math.prod(shape)
+        flat = jnp.ravel(self._jax())[:n]
+        if flat.shape[0] < n:
+            flat = jnp.concatenate([flat, jnp.zeros(n - flat.shape[0], flat.dtype)])
+        self._set_value(flat.reshape(shape))
+        return self
+
+    def resize_as_(self, other, memory_format=None):
+        return self.resize_(other.shape)
+
+    def set_(self, source=None, storage_offset=0, size=None, stride=None):
+        if source is None:
+            self._set_value(jnp.zeros((0,), self._dtype.np))
+            return self
+        if not isinstance(source, Tensor):
+            raise NotImplementedError("torchjax: Tensor.set_ from a storage object is not supported")
+        self._storage, self._view, self._shape = source._storage, source._view, source._shape
+        self._strides, self._offset, self._dtype = source._strides, source._offset, source._dtype
+        self._cache_gen = -1
+        if size is not None:
+            return self.set_(source.as_strided(size, stride or _views.contiguous_strides(size), storage_offset))
+        return self
+
+    def is_same_size(self, other):
+        return self._shape == other._shape
 
     def _has_overlap(self):
         return self._strides is not None and any(s == 0 and n > 1 for n, s in zip(self._shape, self._strides))
@@ -440,11 +484,6 @@ class Tensor:
         if base is None:
             self._write(r._value())
             self._grad_fn, self._output_nr = r._grad_fn, r._output_nr
-            fn = r._grad_fn
-            if isinstance(fn, FnNode) and fn.saved is not None:
-                for s in fn.saved:
-                    if getattr(s, "tensor", None) is self:
-                        s.version = self._vc[0]  # the node kept the pre-op value itself
         else:
             if self._has_overlap():
                 _views._overlap()
@@ -453,6 +492,11 @@ class Tensor:
             base._storage.set(new_base._value())
             base._grad_fn, base._output_nr = new_base._grad_fn, 0
             self._vc[0] += 1
+        fn = r._grad_fn
+        if isinstance(fn, FnNode) and fn.saved is not None:
+            for s in fn.saved:
+                if getattr(s, "tensor", None) is self:
+                    s.version = self._vc[0]  # the node kept the pre-op value itself, which stays valid
 
     # ---- conversions to Python and numpy ------------------------------------------------------------------
     def _check_concrete(self, what):
@@ -490,7 +534,8 @@ class Tensor:
                             "copy the tensor to host memory first.")
         if self._dtype in (D.bfloat16,) or self._dtype.name.startswith("float8"):
             raise TypeError(f"Got unsupported ScalarType {D._scalar_name(self._dtype)}")
-        self._check_concrete("numpy()")
+        if self._storage._host is None:  # a host buffer is never a tracer: don't move it to JAX just to check
+            self._check_concrete("numpy()")
         host = self._storage.to_host()
         return _views.read_np(self._view, host) if self._view is not None else host
 
@@ -506,12 +551,12 @@ class Tensor:
 
     def __float__(self):
         if self.numel() != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
         if self.numel() != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __complex__(self):
@@ -599,6 +644,10 @@ class Tensor:
     def __jax_array__(self):
         return self._jax()
 
+    def jax(self):
+        """The tensor's value as a jax.Array (no copy)."""
+        return self._jax()
+
 
 def _rebuild_tensor(values, dtype_name, requires_grad, device, cls=None, state=None):
     from ._device import canonical, jax_device
@@ -636,13 +685,14 @@ def _wrap_dim(dim, ndim):
 
 
 _from_np = D._FROM_NP
+_new_size = tuple.__new__  # jax shapes are already tuples of ints: skip Size's validation
 
 
 def wrap(array, device, cls=Tensor):
     """A new tensor owning `array` (a jax.Array or tracer)."""
     t = object.__new__(cls)
     t._storage = Storage(array, device)
-    t._shape = Size(array.shape)
+    t._shape = _new_size(Size, array.shape)
     dt = _from_np.get(array.dtype)
     t._dtype = dt if dt is not None else D.from_np(array.dtype)
     t._vc = [0]

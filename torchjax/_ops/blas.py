@@ -143,18 +143,23 @@ def matmul(input, other):
 Tensor.__matmul__ = lambda self, other: matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 Tensor.__rmatmul__ = lambda self, other: matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
-_ADDMM = Kernel("addmm", lambda dt, x, a, b, beta, alpha: _addmm(x, a, b, beta, alpha, dt), "AddmmBackward0")
-
-
-def _addmm(x, a, b, beta, alpha, dt):
-    prod = _mm(a, b)
+def _scaled_sum(prod, x, beta, alpha, mode, dt):
+    """alpha * prod + beta * x; `mode` (static) says whether beta is 1, 0 (x ignored, even NaN) or a scalar."""
     if alpha is not None:
         prod = prod * cast(alpha, dt)
-    if beta is None:
-        return prod + x
-    if beta == 0:
-        return prod + jnp.zeros_like(x)
-    return prod + cast(beta, dt) * x
+    if mode == "one":
+        return prod + cast(x, dt)
+    if mode == "zero":
+        return prod + jnp.zeros_like(cast(x, dt))
+    return prod + cast(beta, dt) * cast(x, dt)
+
+
+_ADDMM = Kernel("addmm", lambda st, x, a, b, beta, alpha: _scaled_sum(_mm(a, b), x, beta, alpha, st[1], st[0]),
+                "AddmmBackward0")
+
+
+def _beta(beta):
+    return ("one" if beta == 1 else "zero" if beta == 0 else "scale"), (None if beta in (0, 1) else beta)
 
 
 def _scal(v):
@@ -171,7 +176,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                            f"{mat2._shape[0]}x{mat2._shape[1]})")
     _same_dtype(mat1, mat2)
     broadcast_shapes(input._shape, (mat1._shape[0], mat2._shape[1]))
-    return call(_ADDMM, [input, mat1, mat2, _scal(beta), _scal(alpha)], np_dtype(mat1._dtype))
+    mode, beta = _beta(beta)
+    return call(_ADDMM, [input, mat1, mat2, beta, _scal(alpha)], (np_dtype(mat1._dtype), mode))
 
 
 @op(inplace=True, out=True)
@@ -179,27 +185,27 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat._shape[1] != vec._shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input._shape[0] if input.ndim else 1}), mat "
                            f"({mat._shape[0]}x{mat._shape[1]}), vec ({vec._shape[0]})")
-    return call(_ADDMM, [input, mat, vec, _scal(beta), _scal(alpha)], np_dtype(mat._dtype), name="AddmvBackward0")
+    mode, beta = _beta(beta)
+    return call(_ADDMM, [input, mat, vec, beta, _scal(alpha)], (np_dtype(mat._dtype), mode), name="AddmvBackward0")
 
 
 @op(inplace=True, out=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
-    return call(_ADDMM, [input, batch1, batch2, _scal(beta), _scal(alpha)], np_dtype(batch1._dtype),
+    mode, beta = _beta(beta)
+    return call(_ADDMM, [input, batch1, batch2, beta, _scal(alpha)], (np_dtype(batch1._dtype), mode),
                 name="BaddbmmBackward0")
 
 
-_ADDBMM = Kernel("addbmm", lambda dt, x, a, b, beta, alpha: _addmm(x, jnp.concatenate(list(a), 1) if a.shape[0]
-                                                                   else jnp.zeros((a.shape[1], 0), a.dtype),
-                                                                   jnp.concatenate(list(b), 0) if b.shape[0]
-                                                                   else jnp.zeros((0, b.shape[2]), b.dtype),
-                                                                   beta, alpha, dt), "AddbmmBackward0")
+_ADDBMM = Kernel("addbmm", lambda st, x, a, b, beta, alpha: _scaled_sum(
+    jnp.einsum("bij,bjk->ik", a, b, precision=precision.value), x, beta, alpha, st[1], st[0]), "AddbmmBackward0")
 
 
 @op(inplace=True, out=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    return call(_ADDBMM, [input, batch1, batch2, _scal(beta), _scal(alpha)], np_dtype(batch1._dtype))
+    mode, beta = _beta(beta)
+    return call(_ADDBMM, [input, batch1, batch2, beta, _scal(alpha)], (np_dtype(batch1._dtype), mode))
 
 
 _OUTER = Kernel("outer", lambda dt, a, b: cast(a, dt)[:, None] * cast(b, dt)[None, :], "MulBackward0")
@@ -213,23 +219,14 @@ def outer(input, vec2):
     return call(_OUTER, [input, vec2], np_dtype(result_type(input, vec2)))
 
 
-_ADDR = Kernel("addr", lambda dt, x, a, b, beta, alpha: _addr(x, a, b, beta, alpha, dt), "AddrBackward0")
-
-
-def _addr(x, a, b, beta, alpha, dt):
-    prod = cast(a, dt)[:, None] * cast(b, dt)[None, :]
-    if alpha is not None:
-        prod = prod * cast(alpha, dt)
-    if beta is None:
-        return prod + cast(x, dt)
-    if beta == 0:
-        return prod + jnp.zeros_like(cast(x, dt))
-    return prod + cast(beta, dt) * cast(x, dt)
+_ADDR = Kernel("addr", lambda st, x, a, b, beta, alpha: _scaled_sum(
+    cast(a, st[0])[:, None] * cast(b, st[0])[None, :], x, beta, alpha, st[1], st[0]), "AddrBackward0")
 
 
 @op(inplace=True, out=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    return call(_ADDR, [input, vec1, vec2, _scal(beta), _scal(alpha)], np_dtype(result_type(input, vec1, vec2)))
+    mode, beta = _beta(beta)
+    return call(_ADDR, [input, vec1, vec2, beta, _scal(alpha)], (np_dtype(result_type(input, vec1, vec2)), mode))
 
 
 _INNER = Kernel("inner", lambda _, a, b: jnp.inner(a, b), "InnerBackward0")

@@ -9,8 +9,16 @@ from ..autograd import grad_mode
 from .kernel import Kernel, call, make_node
 from .registry import method
 
-_CAST = Kernel("to", lambda dt, x: x.astype(dt) if not (jnp.iscomplexobj(x) and not jnp.issubdtype(dt, jnp.complexfloating))
-               else jnp.real(x).astype(dt), "ToCopyBackward0")
+def _cast(dt, x):
+    if jnp.iscomplexobj(x) and not jnp.issubdtype(dt, jnp.complexfloating):
+        x = jnp.real(x)
+    if jnp.issubdtype(x.dtype, jnp.floating) and jnp.issubdtype(dt, jnp.integer) and jnp.dtype(dt).itemsize < 8:
+        # torch (C++ on x86) truncates to a wide int, then keeps the low bits; XLA would saturate
+        return x.astype(jnp.int64).astype(dt)
+    return x.astype(dt)
+
+
+_CAST = Kernel("to", _cast, "ToCopyBackward0")
 
 
 def _parse_to(args, kwargs):

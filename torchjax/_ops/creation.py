@@ -26,12 +26,15 @@ def _device(device):
 
 
 def _put(arr, dev):
-    """Move a host numpy array onto a torch device as a new tensor."""
+    """Move a host numpy array onto a torch device as a new tensor. `arr` must be private: nobody may write it
+    afterwards (device_put may alias an aligned buffer); copy user arrays first."""
     return wrap(jax.device_put(arr, jax_device(dev)), dev)
 
 
 def _finish(t, requires_grad):
     if requires_grad:
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -102,7 +105,7 @@ def _host_array(data, dtype):
     """A numpy array holding `data` as torch would type it."""
     if isinstance(data, np.ndarray):
         d = dtype or D.from_np(data.dtype)
-        return np.asarray(data, dtype=np_dtype(d)), d
+        return np.array(data, dtype=np_dtype(d), copy=True), d  # a private copy: device_put may alias it
     if isinstance(data, Tensor):
         d = dtype or data._dtype
         return np.asarray(data._host_values()).astype(np_dtype(d)), d

@@ -225,7 +225,7 @@ def copy_(self, src, non_blocking=False):
     return self._assign(call(_COPY, [self, src], np_dtype(self._dtype)))
 
 
-_FILL = Kernel("fill", lambda dt, x, v: jnp.full(x.shape, cast(v, dt), dt), "FillBackward0")
+_FILL = Kernel("fill", lambda dt, x, v: jnp.full(x.shape, cast(v, dt), dt), "FillBackward0", linear=True)
 
 
 @op(inplace=True, method=False)

@@ -12,11 +12,14 @@ from ._common import (broadcast_shapes2, cast, check_tensor, concrete, float_typ
 from .kernel import Kernel, call
 from .registry import op, method
 
+_FAST_TYPES = {Tensor, int, float, bool, complex, type(None)}
 ADD_GRADS = Kernel("add_grads", lambda _, a, b: a + b.astype(a.dtype), "AddBackward0", linear=True)
 
 
 def _num(x):
     """numpy scalars behave as Python numbers; 0-d numpy arrays and other arrays become tensors."""
+    if type(x) in _FAST_TYPES:
+        return x
     if isinstance(x, (np.generic,)):
         return x.item()
     if isinstance(x, np.ndarray):
@@ -315,8 +318,10 @@ logaddexp2 = _binary("logaddexp2", jnp.logaddexp2, scalars="none")
 xlogy = _binary("xlogy", jss.xlogy, kind="float")
 maximum = _binary("maximum", jnp.maximum, inplace=False, scalars="none")
 minimum = _binary("minimum", jnp.minimum, inplace=False, scalars="none")
-fmax = _binary("fmax", jnp.fmax, inplace=False, scalars="none")
-fmin = _binary("fmin", jnp.fmin, inplace=False, scalars="none")
+fmax = _binary("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False,  # ties -> a
+               scalars="none")
+fmin = _binary("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False,
+               scalars="none")
 fmod = _binary("fmod", lambda a, b: jnp.fmod(a, b) if jnp.issubdtype(a.dtype, jnp.inexact)
                else jnp.where(b == 0, 0, jnp.fmod(a, jnp.where(b == 0, 1, b))), scalars="other")
 remainder = _binary("remainder", lambda a, b: jnp.remainder(a, b) if jnp.issubdtype(a.dtype, jnp.floating)
@@ -363,7 +368,7 @@ _SUB = Kernel("sub", lambda dt, a, b, alpha: cast(a, dt) - (cast(b, dt) if alpha
 
 
 def _check_alpha(alpha, dt, fname):
-    if alpha is None or alpha == 1:
+    if alpha == 1 or alpha is None:
         return None
     if isinstance(alpha, Tensor):
         alpha = alpha.item()
@@ -392,12 +397,23 @@ def sub(input, other, *, alpha=1):
     _check_operand(input, "sub", 1, "input")
     _check_operand(other, "sub", 2)
     dt = result_type(input, other)
-    if dt is D.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    _check_bool_sub(input, other)
     alpha = _check_alpha(alpha, dt, "sub")
     _bcast(input, other)
     return call(_SUB, [input, other, alpha], np_dtype(dt))
+
+
+def _is_bool(x):
+    return x._dtype is D.bool if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
+def _check_bool_sub(a, b):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 @op(method=True)
@@ -406,6 +422,7 @@ def rsub(input, other, *, alpha=1):
     _check_operand(input, "rsub", 1, "input")
     _check_operand(other, "rsub", 2)
     _check_scalars(input, other, "rsub", "other")
+    _check_bool_sub(input, other)
     dt = result_type(input, other)
     alpha = _check_alpha(alpha, dt, "rsub")
     _bcast(input, other)

@@ -517,3 +517,25 @@ def median(input, dim=None, keepdim=False):
     d = _wrap_dim(dim, input.ndim)
     v, i = call(_MEDIAN_DIM, [input], (d, bool(keepdim)))
     return return_types.median(v, i)
+
+
+@op(method=True, function=False)
+def sum_to_size(input, *size):
+    """Sum the broadcast dimensions away so the result has shape `size` (the reverse of expand)."""
+    from ._common import as_int_tuple
+    size = as_int_tuple(size, "sum_to_size")
+    n = input.ndim
+    if len(size) > n:
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(input._shape)}}}.")
+    lead = n - len(size)
+    dims = list(range(lead))
+    for i, s in enumerate(size):
+        cur = input._shape[lead + i]
+        if s == 1 and cur != 1:
+            dims.append(lead + i)
+        elif s != cur:
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(input._shape)}}}.")
+    if not dims:
+        return input
+    out = sum(input, dims, keepdim=True)
+    return out.reshape(size) if lead else out

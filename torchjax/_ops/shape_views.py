@@ -732,7 +732,7 @@ def _tensor_list(tensors, fname):
 def cat(tensors, dim=0, *, out=None):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     dt = result_type(*[t for t in tensors]) if len(tensors) > 1 else tensors[0]._dtype
     for t in tensors[1:]:
         dt = D.promote_types(dt, t._dtype)

@@ -1,5 +1,5 @@
 """torch.autograd: backward(), grad(), Function, grad modes, anomaly detection."""
-from . import engine, function, grad_mode, graph  # noqa: F401
+from . import engine, function, functional, grad_mode, graph  # noqa: F401
 from .function import Function  # noqa: F401
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)

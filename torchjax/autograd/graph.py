@@ -89,7 +89,7 @@ class Node:
         return tuple(out) if len(out) != 1 else out[0]
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def _input_metadata(self):
         return ()
@@ -101,6 +101,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         super().__init__(())
         self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def _apply(self, grads):
         from .engine import accumulate_into_leaf
@@ -149,22 +152,22 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 class FnNode(Node):
     """The node of a kernel call: backward is the kernel's cached, jitted VJP."""
-    __slots__ = ("kernel", "static", "saved", "mask", "meta", "out_meta", "diff_out", "freed", "_name")
+    __slots__ = ("kernel", "static", "saved", "mask", "meta", "out_meta", "diff_out", "freed")
 
-    def __init__(self, kernel, static, next_edges, saved, mask, meta, out_meta, diff_out, name=None):
+    def __init__(self, kernel, static, next_edges, saved, mask, meta, out_meta, diff_out):
         super().__init__(next_edges, len(out_meta))
         self.kernel = kernel
         self.static = static
         self.saved = saved  # per forward arg: SavedTensor, a python scalar/None, or None for unsaved diff args
         self.mask = mask  # per forward arg: does it need a gradient
-        self.meta = meta  # per forward arg: (shape, np dtype) of tensors, for linear kernels' zero primals
+        self.meta = meta  # per forward arg: (shape, np dtype) of tensors (zeros stand in for unsaved inputs)
         self.out_meta = out_meta  # per differentiable output: (shape, np dtype)
         self.diff_out = diff_out  # which forward outputs are differentiable
         self.freed = False
-        self._name = name
 
     def name(self):
-        return self._name or self.kernel.grad_fn
+        n = type(self).__name__
+        return "torch::autograd::" + n if n == "CopySlices" else n
 
     def _release(self):
         if any(isinstance(s, SavedTensor) for s in self.saved):
@@ -185,3 +188,14 @@ class FnNode(Node):
             s = self.saved[0] if self.saved else None
             return s.tensor if isinstance(s, SavedTensor) else s
         raise AttributeError(f"'{self.name()}' object has no attribute '{item}'")
+
+
+_NODE_CLASSES = {}
+
+
+def node_class(name):
+    """FnNode subclasses named as torch's nodes (`type(t.grad_fn).__name__ == 'AddBackward0'`)."""
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:
+        cls = _NODE_CLASSES[name] = type(name, (FnNode,), {"__slots__": ()})
+    return cls

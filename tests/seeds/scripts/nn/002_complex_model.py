@@ -1,0 +1,44 @@
+# Seed 000, 神经网络层 / 3. 模块的嵌套和子模块 (ComplexModel)
+# Reconstructed SimpleLayer(1020) -> (10, 20), MLP(20305) -> (20, 30, 5).
+# Needs SimpleLayer and MLP; completion: instantiate, print, forward pass.
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+class SimpleLayer(nn.Module):
+    def __init__(self, input_size, output_size):
+        super(SimpleLayer, self).__init__()
+        self.linear = nn.Linear(input_size, output_size)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        x = self.linear(x)
+        x = self.relu(x)
+        return x
+
+class MLP(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super(MLP, self).__init__()
+        self.layer1 = SimpleLayer(input_size, hidden_size)
+        self.layer2 = SimpleLayer(hidden_size, output_size)
+
+    def forward(self, x):
+        x = self.layer1(x)
+        x = self.layer2(x)
+        return x
+
+class ComplexModel(nn.Module):
+    def __init__(self):
+        super(ComplexModel, self).__init__()
+        self.layer1 = SimpleLayer(10, 20)
+        self.layer2 = MLP(20, 30, 5)
+
+    def forward(self, x):
+        x = self.layer1(x)
+        x = self.layer2(x)
+        return x
+
+model = ComplexModel()
+print(model)
+print(model(torch.randn(4, 10)))

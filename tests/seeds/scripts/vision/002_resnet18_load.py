@@ -1,0 +1,13 @@
+# Seed 001 (60 Minute Blitz), A Gentle Introduction to torch.autograd / Usage in PyTorch (load resnet18, data, labels)
+# Pretrained weights replaced by random ones (no downloads); added prints.
+import torch
+
+torch.manual_seed(0)
+
+from torchvision.models import resnet18, ResNet18_Weights
+# ResNet18_Weights.DEFAULT would download pretrained weights: random weights instead.
+model = resnet18(weights=None) # 加载预训练的 resnet18 模型
+data = torch.rand(1, 3, 64, 64) # 数据:表示一张具有 3 个通道、高度和宽度均为 64 的图像
+labels = torch.rand(1, 1000) # 标签:形状为 (1,1000)的一些随机值
+print(type(model).__name__, model.fc)
+print(data.shape, labels.shape)

@@ -1,0 +1,60 @@
+# Seed 001, Training a Classifier / 1. Load and normalize CIFAR10 (show some training images)
+# Needs trainloader/classes (FakeData stand-in, see 010). matplotlib.pyplot is
+# replaced by a stand-in `plt` that prints the image shape.
+import torch
+
+torch.manual_seed(0)
+
+import torch
+import torchvision
+import torchvision.transforms as transforms
+
+transform = transforms.Compose(
+    [transforms.ToTensor(),
+     transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+
+batch_size = 4
+
+# CIFAR10 would download: FakeData with the same image size / classes instead.
+trainset = torchvision.datasets.FakeData(size=40, image_size=(3, 32, 32), num_classes=10,
+                                         transform=transform)
+trainloader = torch.utils.data.DataLoader(trainset, batch_size=batch_size,
+                                          shuffle=True, num_workers=2)
+
+testset = torchvision.datasets.FakeData(size=20, image_size=(3, 32, 32), num_classes=10,
+                                        transform=transform, random_offset=1000)
+testloader = torch.utils.data.DataLoader(testset, batch_size=batch_size,
+                                         shuffle=False, num_workers=2)
+
+classes = ('plane', 'car', 'bird', 'cat',
+           'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+
+import numpy as np
+
+
+class plt:  # matplotlib is not available here: a stand-in that prints what it would show
+    @staticmethod
+    def imshow(img):
+        print("imshow", img.shape, img.dtype)
+
+    @staticmethod
+    def show():
+        pass
+
+# 显示图像的功能
+
+def imshow(img):
+    img = img / 2 + 0.5     # 非正则化
+    npimg = img.numpy()
+    plt.imshow(np.transpose(npimg, (1, 2, 0)))
+    plt.show()
+
+
+# 随机获取一些训练图像
+dataiter = iter(trainloader)
+images, labels = next(dataiter)
+
+# 显示图像
+imshow(torchvision.utils.make_grid(images))
+# 打印标签
+print(' '.join(f'{classes[labels[j]]:5s}' for j in range(batch_size)))
