@@ -306,10 +306,10 @@ def _grad_check(op, fn_t, fn_j, sample, jsample, rtol, atol, rng):
             t_out = run_t()
         except Exception:  # noqa: BLE001 - torch cannot differentiate this sample either
             return "n/a"
-        t_outs = [t for t in T.flat_tensors(t_out, torch.Tensor) if t.requires_grad]
+        t_outs = [t for t in T.flat_tensors(t_out, torch.Tensor) if t.requires_grad and t.numel()]
         if not t_outs:
             return "n/a"
-        t_pos = [i for i, t in enumerate(T.flat_tensors(t_out, torch.Tensor)) if t.requires_grad]
+        t_pos = [i for i, t in enumerate(T.flat_tensors(t_out, torch.Tensor)) if t.requires_grad and t.numel()]
         cts = _cotangents(t_outs, rng)
         try:
             tg = torch.autograd.grad(t_outs, t_in, [torch.tensor(c, dtype=t.dtype) for c, t in zip(cts, t_outs)],

@@ -10,7 +10,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap_dim
-from ._common import broadcast_shapes, cast, check_tensor, np_dtype, wrap_dims
+from ._common import tabs, broadcast_shapes, cast, check_tensor, np_dtype, wrap_dims
 from .kernel import Kernel, call
 from .linalg import (LINALG, _LinAlgError, check_float, check_matrix, check_square, linalg_lu_factor, mH,
                      raise_info, real_dtype, _empty, linalg_svdvals, linalg_eigvalsh)
@@ -346,11 +346,7 @@ def _lstsq_fn(st, a, b):
     if _empty(a) or _empty(b):
         x = jnp.zeros(a.shape[:-2] + (a.shape[-1], b.shape[-1]), dt)
     else:
-        u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-        rcond = jnp.finfo(jnp.real(a).dtype).eps * max(a.shape[-2:])
-        keep = s > rcond * s[..., :1]
-        sinv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0).astype(dt)
-        x = mH(vh) @ (sinv[..., :, None] * (mH(u) @ b))
+        x = _pinv_with_vjp((False, dt), a, None, None) @ b
     return x[..., 0] if vec else x
 
 
@@ -429,7 +425,35 @@ def _pinv_fn(st, a, atol, rtol):
     return mH(vh) @ (sinv[..., :, None] * mH(u))
 
 
-_PINV = Kernel("linalg_pinv", _pinv_fn, "LinalgPinvBackward0")
+def _pinv_with_vjp(st, a, atol, rtol):
+    """pinv whose gradient is the analytic one (Golub & Pereyra), well defined at constant rank, as torch's."""
+    import jax
+
+    @jax.custom_vjp
+    def f(a):
+        return _pinv_fn(st, a, atol, rtol)
+
+    def fwd(a):
+        p = f(a)
+        return p, (a, p)
+
+    def bwd(res, g):
+        a, p = res
+        m, n = a.shape[-2:]
+        eye_m = jnp.eye(m, dtype=a.dtype)
+        eye_n = jnp.eye(n, dtype=a.dtype)
+        pt = jnp.swapaxes(p, -1, -2)
+        gt = jnp.swapaxes(g, -1, -2)
+        ga = -pt @ g @ pt + (eye_m - a @ p) @ gt @ p @ pt + pt @ p @ gt @ (eye_n - p @ a)
+        return (ga,)
+
+    f.defvjp(fwd, bwd)
+    if _empty(a) or jnp.iscomplexobj(a):
+        return _pinv_fn(st, a, atol, rtol)
+    return f(cast(a, st[1]))
+
+
+_PINV = Kernel("linalg_pinv", _pinv_with_vjp, "LinalgPinvBackward0")
 
 
 def _tol_arg(t):
@@ -497,18 +521,18 @@ def _matrix_norm_fn(st, a):
             s = jnp.zeros(moved.shape[:-2] + (0,), jnp.real(a).dtype)
         else:
             s = jnp.linalg.svd(moved, compute_uv=False)
-        r = jnp.sum(s, -1) if ord_ == "nuc" else (jnp.max(s, -1) if ord_ == 2.0 else jnp.min(s, -1))
+        r = jnp.sum(s, -1) if ord_ == "nuc" else (jnp.max(s, -1, initial=0) if ord_ == 2.0 else jnp.min(s, -1))
         if keep:
             for d in sorted((d0, d1)):
                 r = jnp.expand_dims(r, d)
         return r
-    ab = jnp.abs(a)
+    ab = tabs(a)
     if ord_ in (1.0, -1.0):
         s = jnp.sum(ab, axis=d0, keepdims=True)
-        r = (jnp.max if ord_ > 0 else jnp.min)(s, axis=d1, keepdims=True)
+        r = jnp.max(s, axis=d1, keepdims=True, initial=0) if ord_ > 0 else jnp.min(s, axis=d1, keepdims=True)
     else:
         s = jnp.sum(ab, axis=d1, keepdims=True)
-        r = (jnp.max if ord_ > 0 else jnp.min)(s, axis=d0, keepdims=True)
+        r = jnp.max(s, axis=d0, keepdims=True, initial=0) if ord_ > 0 else jnp.min(s, axis=d0, keepdims=True)
     if not keep:
         r = jnp.squeeze(r, (d0, d1))
     return r
@@ -536,10 +560,12 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None)
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{D._scalar_name(dt)}")
-    if ord not in ("fro", "nuc", 2.0, -2.0) or ord in (-2.0,):
-        pass
-    if ord not in ("fro",) and any(A._shape[d] == 0 for d in dims) and ord != "nuc" and ord not in (1.0, math.inf):
-        raise IndexError(f"linalg.matrix_norm: Expected a non-empty matrix for ord={ord}")
+    d0, d1 = dims
+    empty_dim = {-1.0: d1, -math.inf: d0}.get(ord)
+    if (empty_dim is not None and A._shape[empty_dim] == 0) or \
+            (ord == -2.0 and min(A._shape[d0], A._shape[d1]) == 0):
+        raise IndexError(f"amin(): Expected reduction dim {empty_dim if empty_dim is not None else -1} to have "
+                         f"non-zero size.")
     out = call(_MATRIX_NORM, [A], (ord, dims, bool(keepdim), np_dtype(dt)))
     return out
 
@@ -685,8 +711,10 @@ _VANDER = Kernel("linalg_vander", _vander_fn, "LinalgVanderBackward0")
 @op("vander", namespace=LINALG, method=False)
 def linalg_vander(x, *, N=None):
     check_tensor(x, "linalg.vander", "x")
-    if x.ndim < 1:
-        raise RuntimeError("x must have at least one dimension")
+    if x.ndim < 1 and N is None:
+        raise RuntimeError("N must be greater than 1.")
+    if x.ndim == 0:
+        x = x.reshape(1)
     n = x._shape[-1] if N is None else N
     if n <= 1 and N is not None:
         raise RuntimeError("N must be greater than 1.")

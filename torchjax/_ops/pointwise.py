@@ -7,7 +7,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ._common import (broadcast_shapes2, cast, check_tensor, concrete, float_type, is_scalar, np_dtype,
+from ._common import (tabs, broadcast_shapes2, cast, check_tensor, concrete, float_type, is_scalar, np_dtype,
                       result_type)
 from .kernel import Kernel, call
 from .registry import op, method
@@ -106,7 +106,7 @@ def _neg(x):
 
 
 def _abs(x):
-    return jnp.abs(x)
+    return tabs(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.abs(x)
 
 
 def _keep_int(f):

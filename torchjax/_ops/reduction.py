@@ -11,7 +11,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types
 from .._tensor import Tensor, _wrap_dim
-from ._common import cast, check_tensor, float_type, np_dtype, wrap_dims
+from ._common import tabs, cast, check_tensor, float_type, np_dtype, wrap_dims
 from .kernel import Kernel, call
 from .registry import op
 
@@ -311,7 +311,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 # ---- norms ------------------------------------------------------------------------------------------------------
 
 def vector_norm_fn(x, p, dims, keep):
-    a = jnp.abs(x)
+    a = tabs(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.abs(x)
     if p == 2:
         sq = jnp.sum(jnp.real(x * jnp.conj(x)) if jnp.iscomplexobj(x) else x * x, axis=dims, keepdims=keep)
         safe = jnp.where(sq == 0, 1, sq)
