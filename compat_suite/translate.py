@@ -261,6 +261,13 @@ def tensor_to_tj(t):
         raise Unsupported(f"{t.layout} tensor")
     if t.is_quantized or t.is_meta:
         raise Unsupported("quantized/meta tensor")
+    if not t.requires_grad and t.dim() and any(s == 0 and n > 1 for n, s in zip(t.shape, t.stride())):
+        # an expanded tensor (stride 0): keep it an expanded view, so internal-overlap checks see it
+        base = t
+        for d, (n, s) in enumerate(zip(t.shape, t.stride())):
+            if s == 0 and n > 1:
+                base = base.narrow(d, 0, 1)
+        return tensor_to_tj(base.contiguous()).expand(tuple(t.shape))
     dt = tj_dtype(t.dtype)
     arr = tensor_to_numpy(t)
     with torchjax.no_grad():

@@ -102,6 +102,13 @@ _VDOT = Kernel("vdot", lambda _, a, b: jnp.vdot(a, b), "VdotBackward0")
 def vdot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {D._scalar_name(input._dtype)} "
+                           f"and {D._scalar_name(other._dtype)}")
+    if input._shape[0] != other._shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._shape[0]}] and src "
+                           f"[{other._shape[0]}] to have the same number of elements, but got {input._shape[0]} and "
+                           f"{other._shape[0]} elements respectively")
     return call(_VDOT, [input, other], None)
 
 

@@ -785,6 +785,7 @@ Tensor.__rmul__ = _binop(mul, True)
 Tensor.__imul__ = _inplace_binop("mul_")
 Tensor.__truediv__ = _binop(div)
 Tensor.__rtruediv__ = _rtruediv
+Tensor.__rdiv__ = _rtruediv
 Tensor.__itruediv__ = _inplace_binop("div_")
 Tensor.__div__ = Tensor.__truediv__
 Tensor.__floordiv__ = _binop(floor_divide)

@@ -373,7 +373,7 @@ def _copy_variant(name, view_fn):
 
 
 for _n, _f in [("expand_copy", SV.expand), ("diagonal_copy", SV.diagonal), ("alias_copy", SV.alias),
-               ("as_strided_copy", SV.as_strided), ("narrow_copy", SV.narrow), ("permute_copy", SV.permute),
+               ("as_strided_copy", SV.as_strided), ("permute_copy", SV.permute),
                ("split_with_sizes_copy", lambda t, s, dim=0: SV.split(t, list(s), dim)),
                ("unbind_copy", SV.unbind), ("unfold_copy", SV.unfold), ("squeeze_copy", SV.squeeze),
                ("unsqueeze_copy", SV.unsqueeze), ("transpose_copy", SV.transpose), ("t_copy", SV.t),
@@ -385,7 +385,15 @@ for _n, _f in [("expand_copy", SV.expand), ("diagonal_copy", SV.diagonal), ("ali
     if _f is not None:
         _copy_variant(_n, _f)
 
-Tensor.narrow_copy = lambda self, *a, **k: SV.narrow(self, *a, **k).clone()
+def narrow_copy(input, dim, start, length, *, out=None):
+    if input.ndim and dim >= input.ndim:
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.")
+    r = SV.narrow(input, dim, start, length).clone()
+    return copy_out(out, r, "narrow_copy") if out is not None else r
+
+
+function("narrow_copy")(narrow_copy)
+Tensor.narrow_copy = lambda self, *a, **k: narrow_copy(self, *a, **k)  # noqa: E731
 
 
 @op()

@@ -242,12 +242,31 @@ def _histc_kernel(st, x):
 _HISTC = Kernel("histc", _histc_kernel, "HistcBackward0")
 
 
-def _histogram_np(v, w, edges, density):
-    hist, _ = np.histogram(v, bins=edges, weights=w)
+def _hist_nd(v, w, edges, density):
+    """torch's CPU histogram: per dim, the bin is found by binary search (upper_bound) in the given edges, the last
+    edge is inclusive, values outside [edges[0], edges[-1]] are dropped."""
+    n, k = v.shape
+    keep = np.ones(n, bool)
+    idx = np.zeros(n, np.int64)
+    shape = tuple(len(e) - 1 for e in edges)
+    for j, e in enumerate(edges):
+        x = v[:, j]
+        keep &= (x >= e[0]) & (x <= e[-1])
+        pos = np.searchsorted(e, x, side="right") - 1
+        pos = np.where(pos == len(e) - 1, pos - 1, pos)
+        pos = np.clip(pos, 0, max(len(e) - 2, 0))
+        idx = idx * shape[j] + pos
+    hist = np.zeros(int(np.prod(shape)), np.float64)
+    if hist.size:
+        np.add.at(hist, idx[keep], 1.0 if w is None else w[keep])
+    hist = hist.reshape(shape)
     if density:
-        widths = np.diff(edges)
+        vol = np.ones(shape)
+        for j, e in enumerate(edges):
+            d = np.diff(e)
+            vol = vol * d.reshape([-1 if i == j else 1 for i in range(k)])
         tot = hist.sum()
-        hist = hist / (tot * widths) if tot else hist * np.nan
+        hist = hist / (tot * vol)
     return hist
 
 
@@ -264,7 +283,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         if bins <= 0:
             raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
         lo, hi = (float(range[0]), float(range[1])) if range is not None else \
-            ((float(v.min()), float(v.max())) if v.size else (0.0, 0.0))
+            ((float(v.min()), float(v.max())) if v.size else (0.0, 1.0))
         if lo > hi:
             raise RuntimeError(f"torch.histogram(): max must be larger than min")
         if lo == hi:
@@ -272,7 +291,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         edges = np.linspace(lo, hi, int(bins) + 1)
     npd = np.dtype(input._dtype.np)
     edges_c = edges.astype(npd)
-    hist = _histogram_np(v, w, edges_c.astype(np.float64), density)
+    hist = _hist_nd(v.reshape(-1, 1), w, [edges_c.astype(np.float64)], density)
     r = return_types.histogram(_put(hist.astype(npd), input.device), _put(edges_c, input.device))
     return r
 
@@ -287,6 +306,8 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):  # n
     npd = np.dtype(input._dtype.np)
     if isinstance(bins, int):
         bins = [bins] * k
+    if len(bins) != k:
+        raise RuntimeError(f"histogramdd: The size of bins must be equal to the innermost dimension of the input.")
     edges = []
     for j in builtins_range(k):
         b = bins[j]
@@ -296,11 +317,11 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):  # n
         if range is not None:
             lo, hi = float(range[2 * j]), float(range[2 * j + 1])
         else:
-            lo, hi = (float(v[:, j].min()), float(v[:, j].max())) if v.shape[0] else (0.0, 0.0)
+            lo, hi = (float(v[:, j].min()), float(v[:, j].max())) if v.shape[0] else (0.0, 1.0)
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges.append(np.linspace(lo, hi, int(b) + 1).astype(npd).astype(np.float64))
-    hist, _ = np.histogramdd(v, bins=edges, weights=w, density=density)
+    hist = _hist_nd(v, w, edges, density)
     return return_types.histogramdd(_put(hist.astype(npd), input.device),
                                     tuple(_put(e.astype(npd), input.device) for e in edges))
 
