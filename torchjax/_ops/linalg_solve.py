@@ -796,6 +796,9 @@ def _expm_fn(dt, a):
     a = cast(a, dt)
     if _empty(a):
         return a
+    if a.dtype in (jnp.float32, jnp.complex64):  # JAX's float32 Pade approximant is ~1e-3 off; use double
+        wide = jnp.float64 if a.dtype == jnp.float32 else jnp.complex128
+        return _expm_fn(jnp.dtype(wide), a.astype(wide)).astype(a.dtype)
     if a.ndim == 2:
         return jsl.expm(a)
     flat = a.reshape((-1,) + a.shape[-2:])

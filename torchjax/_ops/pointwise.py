@@ -75,8 +75,16 @@ def digamma_fn(x):
     return jnp.where((x < 0) & (x == jnp.floor(x)), jnp.nan, out)
 
 
+@jax.custom_jvp
 def _i0(x):
     return jss.i0(x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals, tangents):
+    x, = primals
+    t, = tangents
+    return jss.i0(x), jss.i1(x) * t
 
 
 def _sinc(x):
@@ -312,7 +320,13 @@ def _default_dev():
 atan2 = _binary("atan2", jnp.arctan2, kind="float", aliases=("arctan2",), scalars="none")
 hypot = _binary("hypot", jnp.hypot, scalars="none")
 copysign = _binary("copysign", jnp.copysign, kind="float", scalars="other")
-nextafter = _binary("nextafter", jnp.nextafter, scalars="none")
+def _nextafter(a, b):
+    # torch's derivative: 1 w.r.t. a (nextafter is the identity up to one ulp), 0 w.r.t. b
+    r = jnp.nextafter(lax.stop_gradient(a), lax.stop_gradient(b))
+    return a + lax.stop_gradient(r - a)
+
+
+nextafter = _binary("nextafter", _nextafter, scalars="none")
 logaddexp = _binary("logaddexp", jnp.logaddexp, scalars="none")
 logaddexp2 = _binary("logaddexp2", jnp.logaddexp2, scalars="none")
 xlogy = _binary("xlogy", jss.xlogy, kind="float")

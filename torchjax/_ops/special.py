@@ -334,15 +334,13 @@ def hurwitz_int(s, q):
     """sum_k (q + k)^-s for integer s >= 2 and any non-integer q (negative q shifted up term by term)."""
     acc = jnp.zeros_like(q)
 
-    def cond(c):
-        return jnp.any(c[0] < 1)
-
-    def body(c):
+    def body(_, c):
         qq, a = c
         neg = qq < 1
-        return jnp.where(neg, qq + 1, qq), a + jnp.where(neg, qq ** (-s), 0)
+        return jnp.where(neg, qq + 1, qq), a + jnp.where(neg, jnp.where(neg, qq, 1) ** (-s), 0)
 
-    q2, acc = lax.while_loop(cond, body, (q, acc))
+    # a static trip count keeps it reverse-differentiable; arguments below -64 shift only part of the way
+    q2, acc = lax.fori_loop(0, 64, body, (q, acc))
     return acc + jss.zeta(float(s), q2)
 
 
