@@ -3,4 +3,4 @@
 
 def load():
     from . import (blas, conversion, creation, indexing, pointwise, random_ops, reduction, shape_views,  # noqa: F401
-                   sort, shape_ops, scans, stats, special, linalg, linalg_solve, fft, misc_ops)
+                   sort, shape_ops, scans, stats, special, linalg, linalg_solve, fft, misc_ops, spectral)
