@@ -287,13 +287,47 @@ def linalg_eigvalsh(A, UPLO="L"):
                 name="LinalgEighBackward0")
 
 
+@jax.custom_vjp
+def _eig_vectors(a):
+    w, v = jnp.linalg.eig(a)
+    return w, v
+
+
+def _eig_vectors_fwd(a):
+    w, v = _eig_vectors(a)
+    return (w, v), (a, w, v)
+
+
+def _eig_vectors_bwd(res, cts):
+    """torch's linalg_eig_backward (eigenvectors normalised to unit norm), in JAX's cotangent convention."""
+    a, L, V = res
+    gL, gV = jnp.conj(cts[0]), jnp.conj(cts[1])  # torch-convention gradients
+    Vh = mH(V)
+    VhgV = Vh @ gV
+    diag_re = jnp.real(jnp.diagonal(VhgV, axis1=-2, axis2=-1))
+    gA = VhgV - Vh @ (V * diag_re[..., None, :].astype(V.dtype))
+    Lc = jnp.conj(L)
+    E = Lc[..., None, :] - Lc[..., :, None]
+    n = L.shape[-1]
+    eye = jnp.eye(n, dtype=bool)
+    gA = jnp.where(eye, 0, gA / jnp.where(eye, 1, E))
+    gA = gA + jnp.eye(n, dtype=gA.dtype) * gL[..., None, :]
+    gA = jnp.linalg.solve(Vh, gA @ Vh)
+    if not jnp.iscomplexobj(a):
+        return (jnp.real(gA).astype(a.dtype),)
+    return (jnp.conj(gA).astype(a.dtype),)
+
+
+_eig_vectors.defvjp(_eig_vectors_fwd, _eig_vectors_bwd)
+
+
 def _eig_fn(st, a):
     vectors, cdt = st
     if _empty(a):
         w = jnp.zeros(a.shape[:-1], cdt)
         return (w, a.astype(cdt)) if vectors else w
     if vectors:
-        w, v = jnp.linalg.eig(a)
+        w, v = _eig_vectors(a)
         return w.astype(cdt), v.astype(cdt)
     return jnp.linalg.eigvals(a).astype(cdt)
 
