@@ -285,9 +285,30 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         d = dims
+        da, db = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
     else:
         d = tuple(tuple(x) if isinstance(x, (list, tuple)) else (x,) for x in dims)
+        da, db = d
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    # torch broadcasts a contracted dimension of size 1 against the other operand's size
+    sa, sb = list(a._shape), list(b._shape)
+    for i, j in zip(da, db):
+        if sa[i] != sb[j]:
+            if sa[i] == 1:
+                sa[i] = sb[j]
+            elif sb[j] == 1:
+                sb[j] = sa[i]
+            else:
+                raise RuntimeError(f"contracted dimensions need to match, but first has size {a._shape[i]} in dim "
+                                   f"{i} and second has size {b._shape[j]} in dim {j}")
+    if sa != list(a._shape):
+        a = a.expand(sa)
+    if sb != list(b._shape):
+        b = b.expand(sb)
     return call(_TENSORDOT, [a, b], d)
 
 

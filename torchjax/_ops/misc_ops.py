@@ -371,3 +371,14 @@ def _native_batch_norm_legit(input, weight, bias, running_mean, running_var, tra
 
 
 _ = (check_tensor,)
+
+
+function("zero_")(lambda input: input.zero_())
+function("resize_as_")(lambda input, the_template, *, memory_format=None: input.resize_as_(the_template))
+
+
+def _chalf(self, memory_format=None):
+    raise NotImplementedError("torchjax: complex32 (torch.chalf) is not supported: JAX has no complex32 dtype")
+
+
+Tensor.chalf = _chalf

@@ -546,7 +546,7 @@ def _cov_fn(st, x, fw, aw):
     xm = x - avg
     xw = xm if w is None else xm * w
     c = jnp.matmul(xw, jnp.conj(xm).T) / norm
-    return jnp.squeeze(c) if st[2] else c
+    return jnp.squeeze(c)
 
 
 _COV = Kernel("cov", lambda st, x, fw, aw: _cov_fn(st, x, fw, aw), "CovBackward0")
