@@ -55,6 +55,38 @@ def cummin(input, dim):
     return _cum(input, dim, False)
 
 
+def _lcse(x, dim, reverse=False):
+    def combine(a, b):
+        m = jnp.maximum(a, b)
+        m_safe = jnp.where(jnp.isinf(m), 0, m)
+        return jnp.where(jnp.isneginf(a) & jnp.isneginf(b), -jnp.inf,
+                         m_safe + jnp.log(jnp.exp(a - m_safe) + jnp.exp(b - m_safe)))
+
+    return lax.associative_scan(combine, x, axis=dim, reverse=reverse)
+
+
+def _logcumsumexp_real(dim):
+    @jax.custom_vjp
+    def f(x):
+        return _lcse(x, dim)
+
+    def fwd(x):
+        r = _lcse(x, dim)
+        return r, (x, r)
+
+    def bwd(res, g):
+        # torch's formula: split the cotangent by sign and accumulate each in log space, from the end
+        x, r = res
+        la = jnp.log(jnp.abs(g))
+        pos = jnp.where(g > 0, la, -jnp.inf)
+        neg = jnp.where(g < 0, la, -jnp.inf)
+        out = jnp.exp(_lcse(pos - r, dim, True) + x) - jnp.exp(_lcse(neg - r, dim, True) + x)
+        return (out,)
+
+    f.defvjp(fwd, bwd)
+    return f
+
+
 def _logcumsumexp_fn(st, x):
     dim, dt = st
     x = cast(x, dt)
@@ -62,14 +94,7 @@ def _logcumsumexp_fn(st, x):
         return x
     if jnp.iscomplexobj(x):
         return jnp.log(jnp.cumsum(jnp.exp(x), axis=dim))
-
-    def combine(a, b):
-        m = jnp.maximum(a, b)
-        m_safe = jnp.where(jnp.isinf(m), 0, m)
-        return jnp.where(jnp.isneginf(a) & jnp.isneginf(b), -jnp.inf,
-                         m_safe + jnp.log(jnp.exp(a - m_safe) + jnp.exp(b - m_safe)))
-
-    return lax.associative_scan(combine, x, axis=dim)
+    return _logcumsumexp_real(dim)(x)
 
 
 _LOGCUMSUMEXP = Kernel("logcumsumexp", _logcumsumexp_fn, "LogcumsumexpBackward0")
