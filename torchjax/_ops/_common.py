@@ -160,3 +160,20 @@ def concrete(t):
 
 def numbers_real(x):
     return isinstance(x, numbers.Real)
+
+
+@jax.custom_jvp
+def tabs(x):
+    """|x| with torch's derivative: sign(x) (0 at 0, where JAX's abs has slope 1)."""
+    return jnp.abs(x)
+
+
+@tabs.defjvp
+def _tabs_jvp(primals, tangents):
+    x, = primals
+    t, = tangents
+    if jnp.iscomplexobj(x):
+        a = jnp.abs(x)
+        sgn = jnp.where(a == 0, 0, x / jnp.where(a == 0, 1, a))
+        return a, jnp.real(jnp.conj(sgn) * t)
+    return jnp.abs(x), jnp.sign(x) * t

@@ -102,6 +102,13 @@ _VDOT = Kernel("vdot", lambda _, a, b: jnp.vdot(a, b), "VdotBackward0")
 def vdot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {D._scalar_name(input._dtype)} "
+                           f"and {D._scalar_name(other._dtype)}")
+    if input._shape[0] != other._shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._shape[0]}] and src "
+                           f"[{other._shape[0]}] to have the same number of elements, but got {input._shape[0]} and "
+                           f"{other._shape[0]} elements respectively")
     return call(_VDOT, [input, other], None)
 
 
@@ -278,9 +285,30 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
         d = dims
+        da, db = tuple(range(a.ndim - dims, a.ndim)), tuple(range(dims))
     else:
         d = tuple(tuple(x) if isinstance(x, (list, tuple)) else (x,) for x in dims)
+        da, db = d
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    # torch broadcasts a contracted dimension of size 1 against the other operand's size
+    sa, sb = list(a._shape), list(b._shape)
+    for i, j in zip(da, db):
+        if sa[i] != sb[j]:
+            if sa[i] == 1:
+                sa[i] = sb[j]
+            elif sb[j] == 1:
+                sb[j] = sa[i]
+            else:
+                raise RuntimeError(f"contracted dimensions need to match, but first has size {a._shape[i]} in dim "
+                                   f"{i} and second has size {b._shape[j]} in dim {j}")
+    if sa != list(a._shape):
+        a = a.expand(sa)
+    if sb != list(b._shape):
+        b = b.expand(sb)
     return call(_TENSORDOT, [a, b], d)
 
 

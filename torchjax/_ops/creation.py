@@ -337,10 +337,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if dtype is None and out is not None:
+        dtype = out.dtype
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(x, float) for x in (start, end, step)) else D.int64
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not (dtype.is_floating_point or dtype.is_complex) and int(step) == 0:
+        raise ValueError("step must be nonzero")
     for v in (start, end):
         if isinstance(v, float) and not math.isfinite(v):
             raise RuntimeError(f"unsupported range: {start} -> {end}")
@@ -385,8 +389,20 @@ def _linspace_values(start, end, steps):
     return np.where(i < half, start + step * i, end - step * (steps - i - 1))
 
 
+def _check_steps(steps, name):
+    if isinstance(steps, Tensor):
+        steps = steps.item()
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got steps of type "
+                        f"{type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
 @function()
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    steps = _check_steps(steps, "linspace")
     start, end = _num(start), _num(end)
     if dtype is None:
         dtype = D.default_complex_dtype() if isinstance(start, builtins.complex) or isinstance(end, builtins.complex) \
@@ -400,21 +416,34 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 @function()
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
+    steps = _check_steps(steps, "logspace")
     dtype = dtype or D.get_default_dtype()
     vals = np.power(base, _linspace_values(_num(start), _num(end), int(steps)))
     return _finish(_put(vals.astype(np_dtype(dtype)), _device(device)), requires_grad)
 
 
 @function()
-def complex(real, imag):  # noqa: A001
+def complex(real, imag, *, out=None):  # noqa: A001
     from .kernel import Kernel, call
+    for name, pos, v in (("real", 1, real), ("imag", 2, imag)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"complex(): argument '{name}' (position {pos}) must be Tensor, not {type(v).__name__}")
     if real._dtype is not imag._dtype:
         raise RuntimeError(f"Expected object of scalar type {D._scalar_name(real._dtype)} but got scalar type "
                            f"{D._scalar_name(imag._dtype)} for second argument")
     if real._dtype not in (D.float32, D.float64, D.float16):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{D._scalar_name(real._dtype)} and {D._scalar_name(imag._dtype)}")
-    return call(_COMPLEX, [real, imag], None)
+    from ._common import broadcast_shapes
+    shape = tuple(broadcast_shapes(real._shape, imag._shape))
+    r = call(_COMPLEX, [real.expand(shape), imag.expand(shape)], None)
+    if out is not None and isinstance(out, Tensor) and out._dtype is not r._dtype:
+        raise RuntimeError(f"Expected object of scalar type {D._scalar_name(r._dtype)} but got scalar type "
+                           f"{D._scalar_name(out._dtype)} for argument 'out'")
+    if out is not None:
+        from .registry import copy_out
+        return copy_out(out, r, "complex")
+    return r
 
 
 def _complex_fn(_, re, im):
@@ -434,9 +463,24 @@ _POLAR = _Kernel("polar", _polar_fn, "PolarBackward0")
 
 
 @function()
-def polar(abs, angle):  # noqa: A002
+def polar(abs, angle, *, out=None):  # noqa: A002
     from .kernel import call
-    return call(_POLAR, [abs, angle], None)
+    for name, pos, v in (("abs", 1, abs), ("angle", 2, angle)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"polar(): argument '{name}' (position {pos}) must be Tensor, not {type(v).__name__}")
+    if abs._dtype is not angle._dtype:
+        raise RuntimeError(f"Expected object of scalar type {D._scalar_name(abs._dtype)} but got scalar type "
+                           f"{D._scalar_name(angle._dtype)} for second argument")
+    if abs._dtype not in (D.float32, D.float64, D.float16):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{D._scalar_name(abs._dtype)} and {D._scalar_name(angle._dtype)}")
+    from ._common import broadcast_shapes
+    shape = tuple(broadcast_shapes(abs._shape, angle._shape))
+    r = call(_POLAR, [abs.expand(shape), angle.expand(shape)], None)
+    if out is not None:
+        from .registry import copy_out
+        return copy_out(out, r, "polar")
+    return r
 
 
 # ---- random ---------------------------------------------------------------------------------------------------

@@ -265,11 +265,30 @@ def masked_fill(input, mask, value):
         if value.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.ndim} dimension(s).")
+        if value._dtype.is_complex and not input._dtype.is_complex:
+            check_scalar_fits(1j, input._dtype)
         name = "MaskedFillBackward1"
     else:
         name = "MaskedFillBackward0"
+        check_scalar_fits(value, input._dtype)
     broadcast_shapes2(input._shape, mask._shape)
     return call(_MASKED_FILL, [input, mask, value], np_dtype(input._dtype), name=name)
+
+
+def check_scalar_fits(value, dtype):
+    """torch refuses to write a Python number that does not fit the destination dtype."""
+    name = {"float32": "float", "float64": "double", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "uint8": "uint8_t", "bool": "bool", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}.get(dtype.name, dtype.name)
+    bad = False
+    if isinstance(value, complex) and not dtype.is_complex:
+        bad = value.imag != 0 or True
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and not (
+            dtype.is_floating_point or dtype.is_complex or dtype is D.bool):
+        info = np.iinfo(np.dtype(dtype.np))
+        bad = not info.min <= int(value) <= info.max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def _masked_fill_(self, mask, value):
@@ -289,7 +308,7 @@ def _mask_positions(mask, shape):
     return np.nonzero(np.broadcast_to(m, shape))
 
 
-@op(out=True)
+@op(out=True, out_alias_ok=False)
 def masked_select(input, mask):
     if mask._dtype is not D.bool:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask")
@@ -325,6 +344,9 @@ _MASKED_SCATTER = Kernel("masked_scatter", lambda st, x, src: x.at[st.v].set(src
 
 @op(inplace=True)
 def masked_scatter(input, mask, source):
+    if mask._dtype is not D.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{D._scalar_name(mask._dtype)}")
     shape = tuple(broadcast_shapes2(input._shape, mask._shape))
     x = input.expand(shape) if tuple(input._shape) != shape else input
     pos = _mask_positions(mask, shape)
@@ -348,7 +370,7 @@ _INDEX_SELECT = Kernel("index_select", lambda dim, x, i: jnp.take(x, i.astype(jn
                        if x.ndim else x, "IndexSelectBackward0")
 
 
-@op(out=True)
+@op(out=True, out_alias_ok=False, out_exact_dtype=True)
 def index_select(input, dim, index):
     check_tensor(index, "index_select", "index", 3)
     if index._dtype not in (D.int64, D.int32):
@@ -378,10 +400,11 @@ def _gather(dim, x, idx):
 
 
 _GATHER = Kernel("gather", _gather, "GatherBackward0")
+_GATHER_EMPTY = Kernel("gather", lambda shape, x: jnp.zeros(shape, x.dtype), "GatherBackward0", linear=True)
 
 
 def _check_gather(input, dim, index, fname, src=None):
-    if index._dtype is not D.int64:
+    if index._dtype not in (D.int64, D.int32) and index.numel():
         raise RuntimeError(f"{fname}(): Expected dtype int64 for index")
     n = max(input.ndim, 1)
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
@@ -405,8 +428,11 @@ def _check_gather(input, dim, index, fname, src=None):
     return d
 
 
-@op(out=True)
+@op(out=True, out_exact_dtype=True, out_alias_ok=False)
 def gather(input, dim, index, *, sparse_grad=False):
+    if index.numel() == 0 and index.ndim != input.ndim:
+        _wrap_dim(dim, input.ndim)
+        return call(_GATHER_EMPTY, [input], tuple(index._shape))
     d = _check_gather(input, dim, index, "gather")
     return call(_GATHER, [input, index], d)
 
@@ -432,9 +458,7 @@ def _scatter_fn(st, x, idx, src):
             x = x.at[pos].set(0)
         return x.at[pos].add(src)
     if reduce in ("multiply", "prod"):
-        if not include_self:
-            x = x.at[pos].set(1)
-        return x.at[pos].multiply(src)
+        return scatter_prod(x, dim, idx, src, include_self)
     if reduce == "amax":
         if not include_self:
             x = x.at[pos].set(jnp.finfo(dt).min if jnp.issubdtype(dt, jnp.floating) else jnp.iinfo(dt).min)
@@ -454,6 +478,27 @@ def _scatter_fn(st, x, idx, src):
 
 
 _SCATTER = Kernel("scatter", _scatter_fn, "ScatterBackward0")
+
+
+def scatter_prod(x, dim, idx, src, include_self):
+    """Product-scatter of src (shaped like idx) into x along dim, differentiable with repeated indices: a dense
+    one-hot product (JAX's scatter-multiply has no gradient for repeated indices). Falls back to the scatter for
+    large operands."""
+    n = x.shape[dim]
+    if idx.size * n > 4_000_000:
+        pos = _gather_indices(idx.shape, dim, idx)
+        base = x if include_self else x.at[pos].set(1)
+        return base.at[pos].multiply(src)
+    hot = jnp.expand_dims(idx, -1) == jnp.arange(n)  # idx.shape + (n,)
+    vals = jnp.where(hot, jnp.expand_dims(src, -1), jnp.ones((), x.dtype))
+    prod = jnp.moveaxis(jnp.prod(vals, axis=dim), -1, dim)  # idx.shape with dim -> n
+    touched = jnp.moveaxis(jnp.any(hot, axis=dim), -1, dim)
+    pad = [(0, x.shape[i] - prod.shape[i]) if i != dim else (0, 0) for i in range(x.ndim)]
+    prod = jnp.pad(prod, pad, constant_values=1)
+    touched = jnp.pad(touched, pad, constant_values=False)
+    if include_self:
+        return x * prod
+    return jnp.where(touched, prod, x)
 
 
 @op(inplace=True, out=True)
@@ -495,7 +540,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 _TAKE = Kernel("take", lambda _, x, i: x.reshape(-1)[i.astype(jnp.int64)], "TakeBackward0")
 
 
-@op(out=True)
+@op(out=True, out_alias_ok=False)
 def take(input, index):
     if index._dtype is not D.int64:
         raise RuntimeError("take(): Expected a long tensor for index, but got " + D._scalar_name(index._dtype))
@@ -576,9 +621,23 @@ def _check_index_arg(input, dim, index, fname):
     return d
 
 
+def _check_index_source(input, d, index, source, fname):
+    if not isinstance(source, Tensor):
+        return
+    n = index.numel()
+    if source.ndim and (source._shape[d] if source.ndim > d else 1) != n:
+        raise RuntimeError(f"{fname}_(): Number of indices ({n}) should be equal to source.size(dim): "
+                           f"({source._shape[d] if source.ndim > d else 1}), for dim: {d}")
+    if source.ndim and input.ndim and (source.ndim != input.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(input._shape, source._shape)) if i != d)):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input._shape)} source.shape = {list(source._shape)}")
+
+
 @op(inplace=True, out=True)
 def index_add(input, dim, index, source, *, alpha=1):
     d = _check_index_arg(input, dim, index, "index_add")
+    _check_index_source(input, d, index, source, "index_add")
     return call(_INDEX_ADD, [input, index, source, None if alpha == 1 else alpha], (d, "add", np_dtype(input._dtype)))
 
 
@@ -598,3 +657,36 @@ def index_fill(input, dim, index, value):
                                f"{value.ndim} dimension(s).")
     return call(_INDEX_ADD, [input, index, value, None], (d, "fill", np_dtype(input._dtype)),
                 name="IndexFillBackward0" if not isinstance(value, Tensor) else "IndexFillBackward1")
+
+
+def _index_reduce_fn(st, x, idx, src):
+    dim, reduce, include_self, dt = st
+    x, src = cast(x, dt), cast(src, dt)
+    if x.ndim == 0:
+        x, src = x.reshape(1), src.reshape(-1)
+        return _index_reduce_fn((0, reduce, include_self, dt), x, idx.reshape(-1), src).reshape(())
+    idx = idx.astype(jnp.int64).reshape(-1)
+    idx = jnp.where(idx < 0, idx + x.shape[dim], idx)
+    shape = [1] * src.ndim
+    shape[dim] = idx.shape[0]
+    full = jnp.broadcast_to(idx.reshape(shape), src.shape)
+    return _scatter_fn((dim, {"mean": "mean", "prod": "prod", "amax": "amax", "amin": "amin"}[reduce], dt,
+                        include_self), x, full, src)
+
+
+_INDEX_REDUCE = Kernel("index_reduce", _index_reduce_fn, "IndexReduceBackward0")
+
+
+@op(inplace=True, out=True)
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    d = _check_index_arg(input, dim, index, "index_reduce")
+    if source._dtype is not input._dtype:
+        raise RuntimeError("index_reduce_(): self and source expected to have the same dtype but got self dtype "
+                           f"{D._scalar_name(input._dtype)} and source dtype {D._scalar_name(source._dtype)}")
+    if input.ndim and source.ndim and source.ndim != input.ndim:
+        raise IndexError("index_reduce_(): Source and self should have the same number of dimensions")
+    if input.ndim and index.numel() != (source._shape[d] if source.ndim else 1):
+        raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
+    return call(_INDEX_REDUCE, [input, index, source], (d, reduce, bool(include_self), np_dtype(input._dtype)))

@@ -7,7 +7,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ._common import (broadcast_shapes2, cast, check_tensor, concrete, float_type, is_scalar, np_dtype,
+from ._common import (tabs, broadcast_shapes2, cast, check_tensor, concrete, float_type, is_scalar, np_dtype,
                       result_type)
 from .kernel import Kernel, call
 from .registry import op, method
@@ -43,27 +43,48 @@ def _bcast(a, b):
 # ---------------------------------------------------------------------------------------------------------------
 
 def _unary(name, jfn, grad_fn=None, *, kind="float", aliases=(), inplace=True, saves=None, linear=False,
-           method=True, namespace="torch", extra_names=()):
+           method=True, namespace="torch", extra_names=(), no_bool=False):
     """kind: 'float' (ints promote to the default float), 'same' (keeps dtype), 'bool' (returns bool)."""
     k = Kernel(name, lambda dt, x: jfn(cast(x, dt)), grad_fn, saves=saves, linear=linear)
 
     def f(input):
         check_tensor(input, name)
         dt = input._dtype
+        if no_bool and dt is D.bool:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
         if kind == "float":
             dt = float_type(dt)
         out = call(k, [input], np_dtype(dt))
         return out
     f.__name__ = name
     op(name, inplace=inplace, out=True, aliases=aliases, method=method, namespace=namespace)(f)
+    from .registry import FUNCTIONS, _add_function
     for ns, n in extra_names:
-        from .registry import _add_function
-        _add_function(ns, n, f)
+        _add_function(ns, n, FUNCTIONS[namespace][name])
     return f
 
 
+def digamma_fn(x):
+    """digamma with torch's conventions: reflection for negative arguments, -inf at 0, nan at negative integers."""
+    xr = jnp.where(x < 0, 1 - x, x)
+    r = jss.digamma(xr)
+    refl = r - jnp.pi / jnp.tan(jnp.pi * x)
+    out = jnp.where(x < 0, refl, r)
+    out = jnp.where(x == 0, jnp.copysign(jnp.inf, -x), out)
+    return jnp.where((x < 0) & (x == jnp.floor(x)), jnp.nan, out)
+
+
+@jax.custom_jvp
 def _i0(x):
     return jss.i0(x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals, tangents):
+    x, = primals
+    t, = tangents
+    return jss.i0(x), jss.i1(x) * t
 
 
 def _sinc(x):
@@ -80,7 +101,7 @@ _FLOAT_UNARY = [
     ("tanh", jnp.tanh, None, ()), ("asinh", jnp.arcsinh, None, ("arcsinh",)),
     ("acosh", jnp.arccosh, None, ("arccosh",)), ("atanh", jnp.arctanh, None, ("arctanh",)),
     ("sigmoid", jax.nn.sigmoid, None, ()), ("erf", jss.erf, None, ()), ("erfc", jss.erfc, None, ()),
-    ("erfinv", jss.erfinv, None, ()), ("lgamma", jss.gammaln, None, ()), ("digamma", jss.digamma, None, ()),
+    ("erfinv", jss.erfinv, None, ()), ("lgamma", jss.gammaln, None, ()), ("digamma", digamma_fn, None, ()),
     ("reciprocal", lambda x: 1 / x, None, ()), ("i0", _i0, None, ()), ("sinc", _sinc, None, ()),
     ("deg2rad", jnp.deg2rad, None, ()), ("rad2deg", jnp.rad2deg, None, ()),
 ]
@@ -93,7 +114,7 @@ def _neg(x):
 
 
 def _abs(x):
-    return jnp.abs(x)
+    return tabs(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.abs(x)
 
 
 def _keep_int(f):
@@ -110,7 +131,7 @@ _SAME_UNARY = [
     ("positive", lambda x: x, "AliasBackward0", (), True), ("conj_physical", jnp.conj, None, (), True),
 ]
 for _n, _f, _g, _al, _lin in _SAME_UNARY:
-    _unary(_n, _f, _g, kind="same", aliases=_al, linear=_lin)
+    _unary(_n, _f, _g, kind="same", aliases=_al, linear=_lin, no_bool=_n == "neg")
 
 
 _ROUND = Kernel("round", lambda st, x: jnp.round(cast(x, st[0]), st[1]), "RoundBackward0")
@@ -240,53 +261,95 @@ _bool_unary("isreal", lambda x: jnp.imag(x) == 0 if jnp.iscomplexobj(x) else jnp
 # binary
 # ---------------------------------------------------------------------------------------------------------------
 
+def _shift(a, b, left):
+    """torch's shifts: a shift by >= the bit width gives 0 (or -1 for negative values shifted right)."""
+    bits = jnp.iinfo(a.dtype).bits if a.dtype != jnp.bool_ else 8
+    big = (b >= bits) | (b < 0)
+    bs = jnp.where(big, 0, b)
+    if left:
+        return jnp.where(big, jnp.zeros_like(a), jnp.left_shift(a, bs))
+    return jnp.where(big, jnp.where(a < 0, -1, 0).astype(a.dtype), jnp.right_shift(a, bs))
+
+
 def _binary_kernel(name, jfn, grad_fn=None, **kw):
     return Kernel(name, lambda dt, a, b: jfn(cast(a, dt), cast(b, dt)), grad_fn, **kw)
 
 
+def _check_scalars(input, other, name, scalars):
+    """torch's overloads: which operands may be Python numbers ('all', 'one', 'other', 'none')."""
+    if scalars == "all":
+        return
+    si, so = not isinstance(input, Tensor), not isinstance(other, Tensor)
+    if (si and so and scalars != "all") or (si and scalars in ("other", "none")) or (so and scalars == "none"):
+        bad, pos, arg = (input, 1, "input") if si else (other, 2, "other")
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(bad).__name__}")
+
+
 def _binary(name, jfn, grad_fn=None, *, kind="promote", aliases=(), inplace=True, saves=None, linear=False,
-            int_only=False, no_bool=False):
-    """kind: 'promote' (result_type), 'float' (ints -> default float), 'compare' (bool result)."""
+            int_only=False, no_bool=False, scalars="one", method=True, extra_names=(), namespace="torch"):
+    """kind: 'promote' (result_type), 'float' (ints -> default float), 'compare' (bool result).
+    scalars: which operands may be Python numbers (see _check_scalars)."""
     k = _binary_kernel(name, jfn, grad_fn, saves=saves, linear=linear)
 
     def f(input, other):
         input, other = _num(input), _num(other)
         _check_operand(input, name, 1, "input")
         _check_operand(other, name, 2)
+        _check_scalars(input, other, name, scalars)
         dt = result_type(input, other)
         if kind == "float":
             dt = float_type(dt)
         if int_only and (dt.is_floating_point or dt.is_complex):
             raise RuntimeError(f'"{name}_cpu" not implemented for \'{D._scalar_name(dt)}\'')
         _bcast(input, other)
-        return call(k, [input, other], np_dtype(dt))
+        return call(k, [input, other], np_dtype(dt),
+                    device=None if isinstance(input, Tensor) or isinstance(other, Tensor) else _default_dev())
     f.__name__ = name
-    op(name, inplace=inplace, out=True, aliases=aliases)(f)
+    op(name, inplace=inplace, out=True, aliases=aliases, method=method, namespace=namespace)(f)
+    from .registry import FUNCTIONS, _add_function
+    for ns, n in extra_names:
+        _add_function(ns, n, FUNCTIONS[namespace][name])
     return f
 
 
-_binary("atan2", jnp.arctan2, kind="float", aliases=("arctan2",))
-_binary("hypot", jnp.hypot)
-_binary("copysign", jnp.copysign, kind="float")
-_binary("nextafter", jnp.nextafter)
-_binary("logaddexp", jnp.logaddexp)
-_binary("logaddexp2", jnp.logaddexp2)
-_binary("xlogy", jss.xlogy, kind="float")
-_binary("maximum", jnp.maximum, inplace=False)
-_binary("minimum", jnp.minimum, inplace=False)
-_binary("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False)  # ties -> a, as torch
-_binary("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False)
-_binary("fmod", jnp.fmod)
-_binary("remainder", lambda a, b: jnp.remainder(a, b) if jnp.issubdtype(a.dtype, jnp.floating)
-        else jnp.where(b == 0, 0, jnp.remainder(a, jnp.where(b == 0, 1, b))))
-_binary("bitwise_and", lambda a, b: a & b, int_only=True, aliases=("__and__",))
-_binary("bitwise_or", lambda a, b: a | b, int_only=True, aliases=("__or__",))
-_binary("bitwise_xor", lambda a, b: a ^ b, int_only=True, aliases=("__xor__",))
-_binary("bitwise_left_shift", jnp.left_shift, int_only=True, aliases=("__lshift__",))
-_binary("bitwise_right_shift", jnp.right_shift, int_only=True, aliases=("__rshift__",))
-_binary("logical_and", lambda a, b: jnp.logical_and(a, b), kind="compare")
-_binary("logical_or", lambda a, b: jnp.logical_or(a, b), kind="compare")
-_binary("logical_xor", lambda a, b: jnp.logical_xor(a, b), kind="compare")
+def _default_dev():
+    from .._tensor import get_default_device
+    return get_default_device()
+
+
+atan2 = _binary("atan2", jnp.arctan2, kind="float", aliases=("arctan2",), scalars="none")
+hypot = _binary("hypot", jnp.hypot, scalars="none")
+copysign = _binary("copysign", jnp.copysign, kind="float", scalars="other")
+def _nextafter(a, b):
+    # torch's derivative: 1 w.r.t. a (nextafter is the identity up to one ulp), 0 w.r.t. b
+    r = jnp.nextafter(lax.stop_gradient(a), lax.stop_gradient(b))
+    return a + lax.stop_gradient(r - a)
+
+
+nextafter = _binary("nextafter", _nextafter, scalars="none")
+logaddexp = _binary("logaddexp", jnp.logaddexp, scalars="none")
+logaddexp2 = _binary("logaddexp2", jnp.logaddexp2, scalars="none")
+xlogy = _binary("xlogy", jss.xlogy, kind="float")
+maximum = _binary("maximum", jnp.maximum, inplace=False, scalars="none")
+minimum = _binary("minimum", jnp.minimum, inplace=False, scalars="none")
+fmax = _binary("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False,  # ties -> a
+               scalars="none")
+fmin = _binary("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False,
+               scalars="none")
+fmod = _binary("fmod", lambda a, b: jnp.fmod(a, b) if jnp.issubdtype(a.dtype, jnp.inexact)
+               else jnp.where(b == 0, 0, jnp.fmod(a, jnp.where(b == 0, 1, b))), scalars="other")
+remainder = _binary("remainder", lambda a, b: jnp.remainder(a, b) if jnp.issubdtype(a.dtype, jnp.floating)
+                    else jnp.where(b == 0, 0, jnp.remainder(a, jnp.where(b == 0, 1, b))))
+bitwise_and = _binary("bitwise_and", lambda a, b: a & b, int_only=True, aliases=("__and__",))
+bitwise_or = _binary("bitwise_or", lambda a, b: a | b, int_only=True, aliases=("__or__",))
+bitwise_xor = _binary("bitwise_xor", lambda a, b: a ^ b, int_only=True, aliases=("__xor__",))
+bitwise_left_shift = _binary("bitwise_left_shift", lambda a, b: _shift(a, b, True), int_only=True,
+                             aliases=("__lshift__",))
+bitwise_right_shift = _binary("bitwise_right_shift", lambda a, b: _shift(a, b, False), int_only=True,
+                              aliases=("__rshift__",))
+logical_and = _binary("logical_and", lambda a, b: jnp.logical_and(a, b), kind="compare", scalars="none")
+logical_or = _binary("logical_or", lambda a, b: jnp.logical_or(a, b), kind="compare", scalars="none")
+logical_xor = _binary("logical_xor", lambda a, b: jnp.logical_xor(a, b), kind="compare", scalars="none")
 
 
 def _compare(name, jfn, aliases=()):
@@ -296,6 +359,7 @@ def _compare(name, jfn, aliases=()):
         input, other = _num(input), _num(other)
         _check_operand(input, name, 1, "input")
         _check_operand(other, name, 2)
+        _check_scalars(input, other, name, "other")
         dt = result_type(input, other)
         _bcast(input, other)
         return call(k, [input, other], np_dtype(dt))
@@ -389,6 +453,10 @@ def _check_bool_sub(a, b):
 
 @op(method=True)
 def rsub(input, other, *, alpha=1):
+    input, other = _num(input), _num(other)
+    _check_operand(input, "rsub", 1, "input")
+    _check_operand(other, "rsub", 2)
+    _check_scalars(input, other, "rsub", "other")
     _check_bool_sub(input, other)
     dt = result_type(input, other)
     alpha = _check_alpha(alpha, dt, "rsub")
@@ -487,6 +555,9 @@ _POW_STATIC = Kernel("pow", lambda st, a: _pow_scalar(cast(a, st[0]), st[1]), "P
 @op(inplace=True, out=True)
 def pow(input, exponent):  # noqa: A001
     input, exponent = _num(input), _num(exponent)
+    _check_operand(input, "pow", 1, "input")
+    _check_operand(exponent, "pow", 2, "exponent")
+    _check_scalars(input, exponent, "pow", "one")
     dt = result_type(input, exponent)
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if not (dt.is_floating_point or dt.is_complex) and exponent < 0:
@@ -507,6 +578,8 @@ def pow(input, exponent):  # noqa: A001
 
 @op(out=True)
 def float_power(input, exponent):
+    input, exponent = _num(input), _num(exponent)
+    _check_scalars(input, exponent, "float_power", "one")
     dt = D.complex128 if (isinstance(input, Tensor) and input._dtype.is_complex) or \
         (isinstance(exponent, Tensor) and exponent._dtype.is_complex) or isinstance(exponent, complex) else D.float64
     return call(_POW, [input, exponent], np_dtype(dt))
@@ -675,13 +748,22 @@ def equal(input, other):
 
 def _binop(f, reflected=False):
     def dunder(self, other):
+        if not isinstance(self, Tensor):
+            raise TypeError(f"descriptor requires a 'torch._C.TensorBase' object but received a "
+                            f"'{type(self).__name__}'")
         if not isinstance(other, (Tensor, int, float, complex, bool, np.number, np.bool_, np.ndarray)):
             return NotImplemented
         return f(other, self) if reflected else f(self, other)
     return dunder
 
 
+def _check_self(self):
+    if not isinstance(self, Tensor):
+        raise TypeError(f"descriptor requires a 'torch._C.TensorBase' object but received a '{type(self).__name__}'")
+
+
 def _rtruediv(self, other):
+    _check_self(self)
     if not isinstance(other, (Tensor, int, float, complex, bool, np.number, np.bool_)):
         return NotImplemented
     if isinstance(other, Tensor):
@@ -690,6 +772,7 @@ def _rtruediv(self, other):
 
 
 def _rpow(self, other):
+    _check_self(self)
     if not isinstance(other, (Tensor, int, float, complex, bool, np.number, np.bool_)):
         return NotImplemented
     return pow(other, self)
@@ -735,7 +818,7 @@ Tensor.__add__ = _binop(add)
 Tensor.__radd__ = _binop(add, True)
 Tensor.__iadd__ = _inplace_binop("add_")
 Tensor.__sub__ = _binop(sub)
-Tensor.__rsub__ = lambda self, other: rsub(self, other) if isinstance(
+Tensor.__rsub__ = lambda self, other: _check_self(self) or rsub(self, other) if isinstance(
     other, (Tensor, int, float, complex, bool, np.number)) else NotImplemented
 Tensor.__isub__ = _inplace_binop("sub_")
 Tensor.__mul__ = _binop(mul)
@@ -743,6 +826,7 @@ Tensor.__rmul__ = _binop(mul, True)
 Tensor.__imul__ = _inplace_binop("mul_")
 Tensor.__truediv__ = _binop(div)
 Tensor.__rtruediv__ = _rtruediv
+Tensor.__rdiv__ = _rtruediv
 Tensor.__itruediv__ = _inplace_binop("div_")
 Tensor.__div__ = Tensor.__truediv__
 Tensor.__floordiv__ = _binop(floor_divide)
@@ -775,3 +859,65 @@ Tensor.__lt__ = _binop(lt)
 Tensor.__le__ = _binop(le)
 Tensor.__gt__ = _binop(gt)
 Tensor.__ge__ = _binop(ge)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# more binary and unary ops
+# ---------------------------------------------------------------------------------------------------------------
+
+def _heaviside(a, b):
+    return jnp.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype)
+
+
+_HEAVISIDE = _binary("heaviside", _heaviside, scalars="none")
+
+
+def _check_same_dtype_heaviside(f):
+    def g(input, values):
+        if isinstance(input, Tensor) and isinstance(values, Tensor) and input._dtype is not values._dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+        return f(input, values)
+    return g
+
+
+def _gcd(a, b):
+    return jnp.gcd(a, b)
+
+
+def _lcm(a, b):
+    return jnp.lcm(a, b)
+
+
+gcd = _binary("gcd", _gcd, int_only=True, scalars="none")
+lcm = _binary("lcm", _lcm, int_only=True, scalars="none")
+ldexp = _binary("ldexp", lambda a, b: a * jnp.exp2(b), kind="float", scalars="none")
+
+_FREXP = Kernel("frexp", lambda _, x: tuple(_frexp(x)), "FrexpBackward0", diff_out=(0,))
+
+
+def _frexp(x):
+    m, e = jnp.frexp(x)
+    return m, e.astype(jnp.int32)
+
+
+@op(out=True)
+def frexp(input):
+    check_tensor(input, "frexp")
+    if not input._dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    from .. import return_types
+    m, e = call(_FREXP, [input], None)
+    return return_types.frexp(m, e)
+
+
+def _patch_heaviside():
+    from .registry import FUNCTIONS
+    base = FUNCTIONS["torch"]["heaviside"]
+    FUNCTIONS["torch"]["heaviside"] = _check_same_dtype_heaviside(base)
+    meth = Tensor.heaviside
+    Tensor.heaviside = _check_same_dtype_heaviside(meth)
+    ip = Tensor.heaviside_
+    Tensor.heaviside_ = _check_same_dtype_heaviside(ip)
+
+
+_patch_heaviside()

@@ -157,7 +157,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-@op(out=True)
+@op(out=True, out_exact_dtype=True)
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")

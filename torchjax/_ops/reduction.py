@@ -11,7 +11,7 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types
 from .._tensor import Tensor, _wrap_dim
-from ._common import cast, check_tensor, float_type, np_dtype, wrap_dims
+from ._common import tabs, cast, check_tensor, float_type, np_dtype, wrap_dims
 from .kernel import Kernel, call
 from .registry import op
 
@@ -183,8 +183,20 @@ def _amax_fn(st, x):
 _AMAX = Kernel("amax", _amax_fn, "AmaxBackward0")
 
 
-def _amax(input, dim, keepdim, is_max):
+def _amax(input, dim, keepdim, is_max, name=None):
+    name = name or ("amax" if is_max else "amin")
+    all_dims = dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
+    if all_dims and input.numel() == 0:
+        if name == "aminmax":
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           f"reduction dim with the 'dim' argument.")
     dims = _dims(input, dim)
+    if name == "aminmax":
+        for d in dims:
+            if input._shape[d] == 0:
+                raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
     for d in dims:
         if input._shape[d] == 0:
             raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim {d} to have non-zero size.")
@@ -205,7 +217,8 @@ def amin(input, dim=(), keepdim=False):
 
 @op(out=True)
 def aminmax(input, *, dim=None, keepdim=False):
-    return return_types.aminmax(_amax(input, dim, keepdim, False), _amax(input, dim, keepdim, True))
+    return return_types.aminmax(_amax(input, dim, keepdim, False, "aminmax"),
+                                _amax(input, dim, keepdim, True, "aminmax"))
 
 
 def _argmax_fn(st, x):
@@ -311,7 +324,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 # ---- norms ------------------------------------------------------------------------------------------------------
 
 def vector_norm_fn(x, p, dims, keep):
-    a = jnp.abs(x)
+    a = tabs(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.abs(x)
     if p == 2:
         sq = jnp.sum(jnp.real(x * jnp.conj(x)) if jnp.iscomplexobj(x) else x * x, axis=dims, keepdims=keep)
         safe = jnp.where(sq == 0, 1, sq)

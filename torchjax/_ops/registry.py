@@ -16,10 +16,12 @@ def _add_function(namespace, name, f):
 
 
 def op(name=None, *, method=True, function=True, inplace=False, out=False, namespace="torch", aliases=(),
-       method_only_aliases=()):
+       method_only_aliases=(), out_alias_ok=True, out_exact_dtype=False):
+    """out_alias_ok=False: out= may not share memory with an input or overlap itself (torch's index/cat ops);
+    out_exact_dtype=True: out= must already have the result's dtype (no casting)."""
     def deco(fn):
         n = name or fn.__name__
-        public = _with_out(fn, n) if out else fn
+        public = _with_out(fn, n, out_alias_ok, out_exact_dtype) if out else fn
         public.__name__ = n
         public.__qualname__ = n
         if function:
@@ -61,14 +63,50 @@ def _make_inplace(fn, name):
     return inplace
 
 
-def _with_out(fn, name):
+def _with_out(fn, name, alias_ok=True, exact_dtype=False):
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
+        if out is not None and not alias_ok:
+            check_out_alias(out, (args, kwargs))
         r = fn(*args, **kwargs)
         if out is None:
             return r
+        if exact_dtype:
+            for o, x in zip(out if isinstance(out, (tuple, list)) else (out,),
+                            r if isinstance(r, tuple) else (r,)):
+                if isinstance(o, Tensor) and isinstance(x, Tensor) and o._dtype is not x._dtype:
+                    from .. import _dtype as D
+                    raise RuntimeError(f"Expected out tensor to have dtype {D._scalar_name(x._dtype).lower()}, but "
+                                       f"got {D._scalar_name(o._dtype).lower()} instead")
         return copy_out(out, r, name)
     return with_out
+
+
+def _tensors_in(x, acc):
+    if isinstance(x, Tensor):
+        acc.append(x)
+    elif isinstance(x, (tuple, list)):
+        for v in x:
+            _tensors_in(v, acc)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _tensors_in(v, acc)
+    return acc
+
+
+def check_out_alias(out, inputs):
+    """torch's assert_no_internal_overlap / assert_no_overlap for ops whose out= may not alias an input."""
+    outs = _tensors_in(out, [])
+    ins = _tensors_in(inputs, [])
+    for o in outs:
+        if o._has_overlap():
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        for t in ins:
+            if t._storage is o._storage:
+                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                                   "tensor refer to a single memory location. Please clone() the tensor before "
+                                   "performing the operation.")
 
 
 def copy_out(out, r, name):

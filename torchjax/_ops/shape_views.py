@@ -279,8 +279,13 @@ def movedim(input, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
                            f"the same number of dims as destination ({list(dst)} dims)")
-    src = tuple(_wrap_dim(d, n) for d in src)
-    dst = tuple(_wrap_dim(d, n) for d in dst)
+    src_w = tuple(_wrap_dim(d, n) for d in src)
+    dst_w = tuple(_wrap_dim(d, n) for d in dst)
+    if len(set(src_w)) != len(src_w):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
+    if len(set(dst_w)) != len(dst_w):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    src, dst = src_w, dst_w
     order = [d for d in range(n) if d not in src]
     perm = [None] * n
     for s, d in zip(src, dst):
@@ -430,8 +435,12 @@ def basic_index(src, idx, grad_fn=None):
 
 @op()
 def narrow(input, dim, start, length):
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input.ndim)
     if isinstance(start, Tensor):
+        if start.ndim or start._dtype.is_floating_point or start._dtype.is_complex or start._dtype is D.bool:
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
         start = start.item()
     size = input._shape[d]
     if not -size <= start <= size:
@@ -603,7 +612,9 @@ def unfold(input, dimension, size, step):
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
     count = (length - size) // step + 1
-    st = _strides(input) if n else (1,)
+    if n == 0:
+        return make_view(input, ("reshape", (size,)), (size,), (1,), input._offset, "UnfoldBackward0")
+    st = _strides(input)
     shape = tuple(input._shape[:d]) + (count,) + tuple(input._shape[d + 1:]) + (size,)
     strides = tuple(st[:d]) + (st[d] * step,) + tuple(st[d + 1:]) + (st[d] if n else 1,)
     return make_view(input, ("unfold", d, size, step), shape, strides, input._offset, "UnfoldBackward0")
@@ -727,6 +738,9 @@ def _tensor_list(tensors, fname):
 @function(aliases=("concat", "concatenate"))
 def cat(tensors, dim=0, *, out=None):
     tensors = _tensor_list(tensors, "cat")
+    if out is not None:
+        from .registry import check_out_alias
+        check_out_alias(out, tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     dt = result_type(*[t for t in tensors]) if len(tensors) > 1 else tensors[0]._dtype
@@ -788,17 +802,23 @@ def stack(tensors, dim=0, *, out=None):
 
 @function()
 def hstack(tensors, *, out=None):
+    if not len(tensors):
+        raise RuntimeError("hstack expects a non-empty TensorList")
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
 @function(aliases=("row_stack",))
 def vstack(tensors, *, out=None):
+    if not len(tensors):
+        raise RuntimeError("vstack expects a non-empty TensorList")
     return cat([atleast_2d(t) for t in tensors], 0, out=out)
 
 
 @function()
 def dstack(tensors, *, out=None):
+    if not len(tensors):
+        raise RuntimeError("dstack expects a non-empty TensorList")
     return cat([atleast_3d(t) for t in tensors], 2, out=out)
 
 

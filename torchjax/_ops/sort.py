@@ -75,11 +75,11 @@ def _kth_fn(st, x):
 _KTH = Kernel("kthvalue", _kth_fn, "KthvalueBackward0", diff_out=(0,))
 
 
-@op(out=True)
+@op(out=True, out_alias_ok=False)
 def kthvalue(input, k, dim=-1, keepdim=False):
     d = _wrap_dim(dim, input.ndim) if input.ndim else 0
     size = input._shape[d] if input.ndim else 1
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     v, i = call(_KTH, [input], (int(k), d, bool(keepdim)))
     return return_types.kthvalue(v, i)

@@ -1,0 +1,4 @@
+"""torch.fft: the functions registered with namespace "torch.fft" by the op families in torchjax/_ops."""
+from ._ops.registry import FUNCTIONS as _FUNCTIONS
+
+globals().update(_FUNCTIONS.get("torch.fft", {}))
