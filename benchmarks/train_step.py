@@ -15,8 +15,12 @@ import resource
 import statistics
 import time
 
+import os
+import sys
+
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root: torchjax
 from models import MODELS  # noqa: E402 - benchmarks/models.py
 
 

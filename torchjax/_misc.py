@@ -174,10 +174,10 @@ def set_warn_always(b):
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
-            disable=False):
+            disable=False, donate=True):
     from ._compile import compile as _c
     return _c(model, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options,
-              disable=disable)
+              disable=disable, donate=donate)
 
 
 class Stream:

@@ -171,6 +171,16 @@ from ._random_kernels import (  # noqa: F401
 
 _GENERATORS = _weakref.WeakSet()
 
+# Set by torchjax._compile while code is being traced for compilation: fn(generator, typed) -> a JAX key for one
+# draw (derived from a key that is an input of the compiled computation, drawn from the generator at every call).
+_trace_keys = [None]
+
+
+def _no_host_draw_in_trace():
+    raise NotImplementedError("torchjax: this random function draws from the CPU generator on the host, which is not "
+                              "supported inside compiled code (torch.compile / torchjax.compile); rand, randn, "
+                              "randint, dropout, bernoulli_, uniform_, normal_ and exponential_ are")
+
 
 def _locked(fn):
     @_functools.wraps(fn)
@@ -327,6 +337,8 @@ class Generator:
     # ------------------------------------------------------------------------------------------ raw words
     def _u32(self, n):
         """The next n 32-bit words (``CPUGeneratorImpl::random()``)."""
+        if _trace_keys[0] is not None:
+            _no_host_draw_in_trace()
         if n <= 0:
             return _np.empty(0, _U32)
         self._exhausted_next = _MT_N
@@ -815,6 +827,8 @@ class Generator:
         """
         import jax  # local: the rest of the module does not need jax
 
+        if _trace_keys[0] is not None:
+            return _trace_keys[0](self, typed)
         data = self._u32(2)
         if typed:
             return jax.random.wrap_key_data(jax.numpy.asarray(data, dtype=jax.numpy.uint32), impl="threefry2x32")

@@ -39,6 +39,10 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "complex128": "ComplexDoubleTensor", "complex32": "ComplexHalfTensor"}
 
 
+class DataDependentError(RuntimeError):
+    """Python needed a tensor's value (item(), bool(), tolist(), ...) inside a compiled function."""
+
+
 class Tensor:
     # Defaults live on the class so creating a tensor only sets what differs.
     _view = None  # tuple of view steps from the storage's root array, or None
@@ -502,7 +506,7 @@ class Tensor:
     def _check_concrete(self, what):
         v = self._value()
         if isinstance(v, _Tracer):
-            raise RuntimeError(
+            raise DataDependentError(
                 f"torchjax: {what} needs the value of a tensor of shape {list(self._shape)} ({self._dtype}) "
                 f"inside a compiled function, where values are not known until run time. Data-dependent Python "
                 f"control flow cannot be compiled; use torch.where or move the check outside the compiled step.")

@@ -497,11 +497,25 @@ def _random_factory(name, draw):
         if not (dtype.is_floating_point or dtype.is_complex):
             raise RuntimeError(f"\"{name}_cpu\" not implemented for '{D._scalar_name(dtype)}'" if name != "rand"
                                else f"\"check_uniform_bounds\" not implemented for '{D._scalar_name(dtype)}'")
-        arr = draw(_gen(generator), shape, dtype)
+        if _random._trace_keys[0] is not None:  # inside compiled code: a JAX draw from a traced key
+            arr = _jax_draw(name, _gen(generator)._jax_key(), shape, dtype)
+        else:
+            arr = draw(_gen(generator), shape, dtype)
         return _finish(_put(arr, _device(device)), requires_grad)
     f.__name__ = name
     function(name)(f)
     return f
+
+
+def _jax_draw(name, key, shape, dtype):
+    import jax
+    dt = np_dtype(dtype.to_real() if dtype.is_complex else dtype)
+    fn = jax.random.uniform if name == "rand" else jax.random.normal
+    if dtype.is_complex:
+        pair = fn(key, shape + (2,), dt)
+        z = pair[..., 0] + 1j * pair[..., 1]
+        return (z if name == "rand" else z * np.sqrt(0.5)).astype(np_dtype(dtype))
+    return fn(key, shape, dt)
 
 
 def _draw_complex(draw):
@@ -557,6 +571,10 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or D.int64
+    if _random._trace_keys[0] is not None:  # inside compiled code: a JAX draw from a traced key
+        import jax
+        arr = jax.random.randint(_gen(generator)._jax_key(), tuple(size), int(low), int(high), np_dtype(dtype))
+        return _finish(_put(arr, _device(device)), requires_grad)
     arr = _gen(generator)._randint(tuple(size), np_dtype(dtype), int(low), int(high))
     return _finish(_put(arr, _device(device)), requires_grad)
 

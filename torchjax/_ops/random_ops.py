@@ -13,12 +13,12 @@ from .creation import _put, _gen
 from .registry import function, method, op
 
 
-def _fill_random(self, draw, jax_draw=None):
+def _fill_random(self, draw, jax_draw=None, gen=None):
     """Overwrite self with a host draw `draw(gen_shape, np_dtype)`, or a JAX draw when tracing."""
-    if is_tracing(self._storage.value()):
+    if _random._trace_keys[0] is not None or is_tracing(self._storage.value()):
         if jax_draw is None:
             raise NotImplementedError("torchjax: this random op is not supported inside compiled code")
-        key = _random.default_generator._jax_key()
+        key = (gen or _random.default_generator)._jax_key()
         new = jax_draw(key, tuple(self._shape), np_dtype(self._dtype))
     else:
         new = jax.device_put(draw(tuple(self._shape), np_dtype(self._dtype)), jax_device(self._storage.device))
@@ -49,7 +49,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     g = _gen(generator)
     return _fill_random(self, lambda shape, dt: g._uniform(shape, dt, a, b),
-                        lambda k, shape, dt: jax.random.uniform(k, shape, dt, a, b))
+                        lambda k, shape, dt: jax.random.uniform(k, shape, dt, a, b), gen=g)
 
 
 @method()
@@ -59,7 +59,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     g = _gen(generator)
     return _fill_random(self, lambda shape, dt: g._normal(shape, dt, mean, std),
-                        lambda k, shape, dt: jax.random.normal(k, shape, dt) * std + mean)
+                        lambda k, shape, dt: jax.random.normal(k, shape, dt) * std + mean, gen=g)
 
 
 @method()
@@ -70,52 +70,52 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs):
     if from_ is not None and to is None:
         from_, to = 0, from_
     if from_ is None:
-        return _fill_random(self, lambda shape, dt: g._random(shape, dt))
+        return _fill_random(self, lambda shape, dt: g._random(shape, dt), gen=g)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-    return _fill_random(self, lambda shape, dt: g._randint(shape, dt, int(from_), int(to)))
+    return _fill_random(self, lambda shape, dt: g._randint(shape, dt, int(from_), int(to)), gen=g)
 
 
 @method()
 def exponential_(self, lambd=1.0, *, generator=None):
     g = _gen(generator)
     return _fill_random(self, lambda shape, dt: g._exponential(shape, dt, lambd),
-                        lambda k, shape, dt: jax.random.exponential(k, shape, dt) / lambd)
+                        lambda k, shape, dt: jax.random.exponential(k, shape, dt) / lambd, gen=g)
 
 
 @method()
 def geometric_(self, p, *, generator=None):
     g = _gen(generator)
-    return _fill_random(self, lambda shape, dt: g._geometric(shape, dt, p))
+    return _fill_random(self, lambda shape, dt: g._geometric(shape, dt, p), gen=g)
 
 
 @method()
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     g = _gen(generator)
     return _fill_random(self, lambda shape, dt: g._cauchy(shape, dt, median, sigma),
-                        lambda k, shape, dt: jax.random.cauchy(k, shape, dt) * sigma + median)
+                        lambda k, shape, dt: jax.random.cauchy(k, shape, dt) * sigma + median, gen=g)
 
 
 @method()
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     g = _gen(generator)
-    return _fill_random(self, lambda shape, dt: g._log_normal(shape, dt, mean, std))
+    return _fill_random(self, lambda shape, dt: g._log_normal(shape, dt, mean, std), gen=g)
 
 
 @method()
 def bernoulli_(self, p=0.5, *, generator=None):
     g = _gen(generator)
     if isinstance(p, Tensor):
-        pv = concrete(p)
+        pv = None if _random._trace_keys[0] is not None else concrete(p)
         if pv is None:
             pj = p._value()
-            return _fill_random(self, None, lambda k, shape, dt: jax.random.bernoulli(k, pj, shape).astype(dt))
+            return _fill_random(self, None, lambda k, shape, dt: jax.random.bernoulli(k, pj, shape).astype(dt), gen=g)
         pv = np.broadcast_to(pv, tuple(self._shape))
-        return _fill_random(self, lambda shape, dt: g._bernoulli_tensor(pv, dt))
+        return _fill_random(self, lambda shape, dt: g._bernoulli_tensor(pv, dt), gen=g)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     return _fill_random(self, lambda shape, dt: g._bernoulli_scalar(shape, dt, p),
-                        lambda k, shape, dt: jax.random.bernoulli(k, p, shape).astype(dt))
+                        lambda k, shape, dt: jax.random.bernoulli(k, p, shape).astype(dt), gen=g)
 
 
 @op()

@@ -31,6 +31,9 @@ _f64 = jnp.float64
 _Tracer = jax.core.Tracer
 _JIT_CACHE = {}
 dispatch_count = [0]  # jitted optimizer-step calls made (the benchmark and tests read it)
+# Set by torchjax._compile while a training step is traced: fn(optimizer, groups) -> the hyper-parameter vector
+# as an input of the compiled computation (read from param_groups at every call), or None.
+trace_hook = [None]
 
 
 # ---- torch's pointwise kernels, written so XLA rounds where torch rounds --------------------------------------
@@ -166,7 +169,7 @@ def _hp_vector(values):
                       for v in values])
 
 
-def run_rule(rule, groups):
+def run_rule(rule, groups, hp=None):
     """Apply `rule` to every parameter of `groups` in one jitted call and write the results back.
 
     groups: [(static, hps, params, grads, states)] with `grads` tensors and `states` per-parameter dicts (tensor
@@ -197,7 +200,7 @@ def run_rule(rule, groups):
     donate = not tracing and all(_donatable(t, values, i) for i, t in enumerate(flat))
     fn = _get_jit(rule, tuple(spec), donate)
     dispatch_count[0] += 1
-    out = fn(_hp_vector(hp_values), values, grad_values)
+    out = fn(_hp_vector(hp_values) if hp is None else hp, values, grad_values)
     del values
 
     for ts, st, (new_p, new_st) in zip(tensors, state_list, out):
@@ -273,8 +276,9 @@ class FusedOptimizer(Optimizer):
             # parameters without state get a fresh dict, kept only if the rule fills it (SGD without momentum
             # keeps no state, as in torch)
             states = [[state[p] if p in state else {} for p in ps] for _, ps in work]
+            hp = trace_hook[0](self, [g for g, _ in work]) if trace_hook[0] is not None else None
             run_rule(self._rule, [(self._static(g), self._hyper(g), ps, [p._grad for p in ps], sts)
-                                  for (g, ps), sts in zip(work, states)])
+                                  for (g, ps), sts in zip(work, states)], hp=hp)
             for (_, ps), sts in zip(work, states):
                 for p, st in zip(ps, sts):
                     if st and p not in state:
