@@ -37,6 +37,18 @@ from .storage import *  # noqa: E402,F401,F403 - UntypedStorage, TypedStorage, t
 
 globals().update(_LEGACY)
 
+# autocast: wrap the ops torch's autocast lists name (one flag test per call while autocast is off)
+from .amp import autocast_mode as _autocast_mode  # noqa: E402
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402,F401
+                                clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+                                get_autocast_gpu_dtype, is_autocast_available, is_autocast_cache_enabled,
+                                is_autocast_cpu_enabled, is_autocast_enabled, set_autocast_cache_enabled,
+                                set_autocast_cpu_dtype, set_autocast_cpu_enabled, set_autocast_dtype,
+                                set_autocast_enabled, set_autocast_gpu_dtype)
+from .amp.grad_scaler import _amp_foreach_non_finite_check_and_unscale_, _amp_update_scale_  # noqa: E402,F401
+
+_autocast_mode.install()
+
 # torchjax implements torch 2.13's API; scripts that print or compare torch.__version__ see that release.
 __version__ = "2.13.0+cpu" if not cuda.is_available() else "2.13.0+cu128"
 __torchjax_version__ = "0.1.0"
@@ -56,7 +68,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'torch' has no attribute '{name}'")
 
 
-_SUBMODULES = {"nn", "optim", "utils", "linalg", "fft", "special", "distributions", "amp", "jit", "onnx",
+_SUBMODULES = {"cpu", "nn", "optim", "utils", "linalg", "fft", "special", "distributions", "amp", "jit", "onnx",
                "distributed", "multiprocessing", "testing", "func", "quantization", "ao", "hub", "profiler",
                "serialization", "storage", "export", "compiler", "library", "overrides", "types", "vision",
                "interop", "sparse", "masked", "signal", "random", "version", "mps", "xpu", "package"}

@@ -79,8 +79,15 @@ CPU = device("cpu")
 
 @functools.lru_cache(None)
 def gpu_devices():
+    """This process's JAX GPU devices (local ones: under jax.distributed, jax.devices() lists every process's).
+
+    Testing without a GPU: TORCHJAX_CUDA_ON_CPU=1 makes the host's CPU devices stand in for 'cuda:N' (run with
+    XLA_FLAGS=--xla_force_host_platform_device_count=N to get several)."""
+    import os
+    if os.environ.get("TORCHJAX_CUDA_ON_CPU", "") not in ("", "0"):
+        return tuple(jax.local_devices(backend="cpu"))
     try:
-        return tuple(jax.devices("gpu"))
+        return tuple(jax.local_devices(backend="gpu"))
     except RuntimeError:
         return ()
 
@@ -131,10 +138,10 @@ def jax_device(dev):
 
 @functools.lru_cache(None)
 def _cpu_jax():
-    return jax.devices("cpu")[0]
+    return jax.local_devices(backend="cpu")[0]
 
 
 def from_jax_device(d):
-    if d.platform == "cpu":
+    if d.platform == "cpu" and (d == _cpu_jax() or d not in gpu_devices()):
         return CPU
     return _cuda_device(gpu_devices().index(d))

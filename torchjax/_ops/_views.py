@@ -244,6 +244,8 @@ def is_contiguous(shape, strides):
 
 def view_strides(oldshape, oldstride, newshape):
     """torch's computeStride: the strides of `view(newshape)`, or None when the view is impossible."""
+    if len(oldshape) == 0:  # a 0-dim tensor views as any shape of one element
+        return (1,) * len(newshape)
     numel = 1
     for s in oldshape:
         numel *= s

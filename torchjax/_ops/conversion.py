@@ -6,7 +6,8 @@ from .. import _dtype as D
 from .._device import canonical, device as _device_cls, jax_device
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
-from .kernel import Kernel, call, make_node
+from ..autograd.graph import Node
+from .kernel import Kernel, call
 from .registry import method
 
 def _cast(dt, x):
@@ -65,21 +66,24 @@ def _transfer(dev):
     return lambda x: jax.device_put(x, sharding)
 
 
+class ToCopyBackward0(Node):
+    """Backward of a copy to another device: copies the gradient back to the source device."""
+    __slots__ = ("src",)
+
+    def _apply(self, grads):
+        g = grads[0]
+        return [None if g is None else to(g, self.src)]
+
+
 def _to_device(t, dev):
     """Copy to another device; the backward copies the gradient back."""
     arr = _transfer(dev)(t._jax())
     out = wrap(arr, dev)
     if grad_mode.state.enabled and t.requires_grad:
-        k = _DEVICE_COPY.get((t.device, dev))
-        if k is None:
-            src = t.device
-            k = _DEVICE_COPY[(t.device, dev)] = Kernel("to_device", lambda _, x, f=_transfer(dev): f(x),
-                                                       "ToCopyBackward0", linear=True)
-        out._grad_fn = make_node(k, None, [t], [None], ((tuple(t._shape), t._dtype.np),), (0,))
+        node = ToCopyBackward0((t._edge(),))
+        node.src = t.device
+        out._grad_fn = node
     return out
-
-
-_DEVICE_COPY = {}
 
 
 def _dtype_method(name, dtype):

@@ -18,6 +18,11 @@ from ..autograd.graph import SavedTensor, node_class
 
 _state = grad_mode.state
 
+# Set by torchjax.cuda when this process has GPU devices: `device_check(args, vals, dev) -> (vals, dev)` raises
+# torch's "Expected all tensors to be on the same device" error for mixed devices (moving 0-dim CPU tensors, which
+# torch accepts in GPU ops). None on CPU-only machines, where it costs nothing.
+device_check = None
+
 
 class Kernel:
     __slots__ = ("name", "fn", "grad_fn", "diff_out", "saves", "_fwd", "_bwd", "_needs")
@@ -68,6 +73,8 @@ def call(k, args, static=None, device=None, name=None):
                 needs = True
         else:
             vals.append(a)
+    if device_check is not None and dev is not None:
+        vals, dev = device_check(args, vals, dev)
     out = k.fwd(static)(*vals)
     if host:
         jax.block_until_ready(out)  # XLA may read a numpy input after we return; numpy may be written by then

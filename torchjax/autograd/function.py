@@ -100,6 +100,9 @@ class BackwardCFunction(Node, FunctionCtx):
                 except RuntimeError:
                     raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {i} - got "
                                        f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+            dt = self._in_dtypes[i]
+            if g.dtype is not dt and dt is not None:
+                g = g.to(dt)  # torch's engine casts a gradient to its input's dtype (validate_outputs)
             out.append(g)
         return out
 
@@ -164,6 +167,7 @@ class Function(metaclass=FunctionMeta):
         if record:
             ctx._next = tuple(a._edge() if need else None for a, need in zip(args, ctx.needs_input_grad))
             ctx._in_shapes = tuple(tuple(a.shape) if t else None for t, a in zip(is_tensor, args))
+            ctx._in_dtypes = tuple(a.dtype if t else None for t, a in zip(is_tensor, args))
             outs = _wrap_outputs(ctx, args, outs)
         ctx._n_out = len(outs)
         ctx._out_meta = tuple((tuple(o.shape), o.dtype, o.device) if isinstance(o, Tensor) else ((), None, None)
