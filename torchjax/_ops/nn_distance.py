@@ -78,26 +78,3 @@ def pdist(input, p=2):
 
 
 function("pdist")(pdist)
-
-
-def _cdist_fn(st, a, b):
-    p, dt = st
-    a, b = cast(a, dt), cast(b, dt)
-    diff = a[..., :, None, :] - b[..., None, :, :]
-    return pnorm(diff, p, -1)
-
-
-_CDIST = Kernel("cdist", _cdist_fn, "CdistBackward0")
-
-
-@function()
-def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
-    if x1.ndim < 2 or x2.ndim < 2:
-        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D" if x1.ndim < 2 else
-                           f"cdist only supports at least 2D tensors, X2 got: {x2.ndim}D")
-    if x1.shape[-1] != x2.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
-    if p < 0:
-        raise RuntimeError("cdist only supports non-negative p values")
-    dt = float_type(result_type(x1, x2))
-    return call(_CDIST, [x1, x2], (float(p), np_dtype(dt)))
