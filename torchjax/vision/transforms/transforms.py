@@ -337,32 +337,26 @@ class RandomCrop(_Transform):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(_Transform):
+class _RandomFlip(_Transform):
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
 
     def forward(self, img):
         if _torch().rand(1) < self.p:
-            return F.hflip(img)
+            return self._flip(img)
         return img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(_Transform):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
+class RandomHorizontalFlip(_RandomFlip):
+    _flip = staticmethod(F.hflip)
 
-    def forward(self, img):
-        if _torch().rand(1) < self.p:
-            return F.vflip(img)
-        return img
 
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomVerticalFlip(_RandomFlip):
+    _flip = staticmethod(F.vflip)
 
 
 class RandomPerspective(_Transform):
