@@ -59,11 +59,20 @@ def _all_scripts():
     return sorted(SCRIPTS_DIR.glob("*/*.py"))
 
 
+# Groups run whole in CI (the core's acceptance snippets); in the others every third script runs in CI and the
+# rest only with --full.
+CI_WHOLE_GROUPS = {"tensors", "autograd", "function", "numpy_bridge"}
+
+
 def _params():
     params = []
+    index = {}
     for script in _all_scripts():
         group = script.parent.name
         marks = [getattr(pytest.mark, group)]
+        i = index[group] = index.get(group, -1) + 1
+        if group not in CI_WHOLE_GROUPS and i % 3:
+            marks.append(pytest.mark.slow)
         params.append(pytest.param(script, id=f"{group}/{script.stem}", marks=marks))
     return params
 
