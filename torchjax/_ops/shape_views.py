@@ -110,7 +110,12 @@ def infer_size(shape, numel):
 
 
 def _reshape_view(self, shape, grad_fn="ViewBackward0"):
-    strides = _views.view_strides(tuple(self._shape), _strides(self), shape)
+    try:
+        strides = _views.view_strides(tuple(self._shape), _strides(self), shape)
+    except Exception as e:  # noqa: BLE001
+        if type(e).__name__ != "InconclusiveDimensionOperation":
+            raise
+        return None  # symbolic (jax.export) dimensions: reshape by copy
     if strides is None:
         return None
     return make_view(self, ("reshape", shape), shape, strides, self._offset, grad_fn)
