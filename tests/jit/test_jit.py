@@ -189,3 +189,27 @@ def test_errors_and_formats(tmp_path):
             xp.jit.load(str(tmp_path / "missing.pt"))
     assert torchjax.jit.is_scripting() is torch.jit.is_scripting()
     assert torchjax.jit.is_tracing() is torch.jit.is_tracing()
+
+
+def test_training_modes_and_dropout(tmp_path):
+    """A script module has its own training flag (as torch's); save() exports the mode the module is in."""
+    res = {}
+    for xp in (torch, torchjax):
+        xp.manual_seed(0)
+        m = xp.nn.Sequential(xp.nn.Linear(4, 4), xp.nn.Dropout(0.5))
+        s = xp.jit.script(m)
+        s.eval()
+        x = xp.tensor(DATA)
+        path = str(tmp_path / f"{xp.__name__}.pt")
+        s.save(path)
+        loaded = xp.jit.load(path)
+        with xp.no_grad():
+            res[xp.__name__] = (m.training, s.training, loaded.training, s(x), loaded(x), m.eval()(x))
+    assert_same(res["torch"], res["torchjax"])
+    # torchjax cannot export a forward that draws random numbers (one draw would be replayed forever)
+    m = torchjax.nn.Sequential(torchjax.nn.Linear(4, 4), torchjax.nn.Dropout(0.5))
+    s = torchjax.jit.script(m)
+    state = torchjax.get_rng_state()
+    with pytest.raises(NotImplementedError, match="draws random numbers"):
+        s.save(str(tmp_path / "train.pt"))
+    assert torchjax.equal(torchjax.get_rng_state(), state)

@@ -93,16 +93,20 @@ class _CompiledModule(ScriptModule):
         if self._compiled is None:
             from .._compile import CompiledCallable
             object.__setattr__(self, "_compiled", CompiledCallable(orig._call_impl, orig, label="torch.jit"))
-        # the compiled call runs the original modules in this script module's training modes
+        with self._orig_modes(), warnings.catch_warnings():
+            # a forward XLA cannot trace (Python control flow on values) runs eagerly, as TorchScript would
+            warnings.filterwarnings("ignore", message=".*Falling back to eager execution.*")
+            return self._compiled(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def _orig_modes(self):
+        """Run the original modules in this script module's training modes (torch's script module has its own)."""
         pairs = [(w, w._orig) for w in self.modules() if w.__dict__.get("_orig") is not None]
         saved = [o.training for _, o in pairs]
         for w, o in pairs:
             o.training = w.training
         try:
-            with warnings.catch_warnings():
-                # a forward XLA cannot trace (Python control flow on values) runs eagerly, as TorchScript would
-                warnings.filterwarnings("ignore", message=".*Falling back to eager execution.*")
-                return self._compiled(*args, **kwargs)
+            yield
         finally:
             for (_, o), t in zip(pairs, saved):
                 o.training = t

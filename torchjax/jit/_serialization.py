@@ -6,6 +6,7 @@ Layout of the zip file (NOT PyTorch's TorchScript archive):
     torchjax_jit/weights.pt     the parameters and buffers (torch.save format)
     extra/<name>                _extra_files
 """
+import contextlib
 import io
 import json
 import os
@@ -152,13 +153,23 @@ def _export(obj):
 
     exported, symbolic = None, any(len(s) for s, _ in spec)
     errors = []
-    for sym in ((True, False) if symbolic else (False,)):
-        try:
-            exported = jexport.export(jax.jit(f))(state_avals, arg_avals(sym))
-            symbolic = sym
-            break
-        except Exception as e:  # noqa: BLE001 - a forward that needs concrete shapes: specialise them
-            errors.append(e)
+    from .. import default_generator
+    rng = default_generator.get_state()
+    modes = obj._orig_modes() if root is not None else contextlib.nullcontext()
+    with modes:
+        for sym in ((True, False) if symbolic else (False,)):
+            try:
+                exported = jexport.export(jax.jit(f))(state_avals, arg_avals(sym))
+                symbolic = sym
+                break
+            except Exception as e:  # noqa: BLE001 - a forward that needs concrete shapes: specialise them
+                errors.append(e)
+    drew = not bool((default_generator.get_state() == rng).all())
+    default_generator.set_state(rng)
+    if drew:
+        raise NotImplementedError(f"torchjax: torch.jit save() of a forward that draws random numbers (dropout in "
+                                  f"training mode) is not supported: the exported computation would replay one "
+                                  f"draw. Call .eval() on {name} before saving")
     if exported is None:
         raise RuntimeError(f"torchjax: torch.jit save() could not export {name}'s forward with jax.export: "
                            f"{errors[-1]}") from errors[-1]
@@ -175,7 +186,7 @@ def _export(obj):
         "inputs": [[None if (symbolic and i == 0) else d for i, d in enumerate(s)] + [str(dt)]
                    for s, dt in spec],
         "out": info["out"], "grad_fns": info["grad_fns"], "vjp": has_vjp,
-        "training": bool(root.training) if root is not None else False,
+        "training": bool(obj.training) if root is not None else False,
     }
     return meta, blob, {n: t.detach() for n, t, _ in state}
 
