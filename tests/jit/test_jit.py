@@ -175,6 +175,7 @@ def test_errors_and_formats(tmp_path):
     path = str(tmp_path / "m.pt")
     m.save(path)
     loaded = torchjax.jit.load(path)
+    assert set(loaded._loaded.exported.platforms) == {"cpu", "cuda"}  # one file for CPUs and GPUs
     with pytest.raises(RuntimeError, match="exported for shape"):
         loaded(torchjax.zeros(2, 5))
     with pytest.raises(RuntimeError, match="expected 1 argument"):

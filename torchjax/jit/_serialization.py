@@ -157,12 +157,17 @@ def _export(obj):
     rng = default_generator.get_state()
     modes = obj._orig_modes() if root is not None else contextlib.nullcontext()
     with modes:
-        for sym in ((True, False) if symbolic else (False,)):
+        # one file for CPUs and GPUs where XLA lowers the computation for both, else for this backend only; the
+        # batch dimension symbolic where the forward allows it, else the example's shapes
+        attempts = [(sym, plats) for sym in ((True, False) if symbolic else (False,))
+                    for plats in (("cpu", "cuda"), None)]
+        for sym, plats in attempts:
             try:
-                exported = jexport.export(jax.jit(f))(state_avals, arg_avals(sym))
+                exporter = jexport.export(jax.jit(f), platforms=plats) if plats else jexport.export(jax.jit(f))
+                exported = exporter(state_avals, arg_avals(sym))
                 symbolic = sym
                 break
-            except Exception as e:  # noqa: BLE001 - a forward that needs concrete shapes: specialise them
+            except Exception as e:  # noqa: BLE001 - try the next, narrower, export
                 errors.append(e)
     drew = not bool((default_generator.get_state() == rng).all())
     default_generator.set_state(rng)
