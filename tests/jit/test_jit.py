@@ -214,3 +214,19 @@ def test_training_modes_and_dropout(tmp_path):
     with pytest.raises(NotImplementedError, match="draws random numbers"):
         s.save(str(tmp_path / "train.pt"))
     assert torchjax.equal(torchjax.get_rng_state(), state)
+
+
+def test_outputs_grad_fn_and_gradients_as_torch():
+    """Outputs carry the grad_fn torch shows (the last op's; TorchScript's later calls show its own graph node, which
+    torchjax does not imitate) and backward gives torch's gradients."""
+    res = {}
+    for xp in (torch, torchjax):
+        m = _mlp(xp)
+        x = xp.tensor(DATA, requires_grad=True)
+        t = xp.jit.trace(m, x)
+        s = xp.jit.script(_mlp(xp))
+        y1, y2, ys = t(x), t(x), s(x)
+        (y1.sum() + (ys * ys).sum()).backward()
+        res[xp.__name__] = (type(y1.grad_fn).__name__, type(y2.grad_fn).__name__, type(ys.grad_fn).__name__, y1, ys,
+                            x.grad, m.fc.weight.grad, s.fc.weight.grad)
+    assert_same(res["torch"], res["torchjax"], atol=1e-5)

@@ -96,7 +96,10 @@ class _CompiledModule(ScriptModule):
         with self._orig_modes(), warnings.catch_warnings():
             # a forward XLA cannot trace (Python control flow on values) runs eagerly, as TorchScript would
             warnings.filterwarnings("ignore", message=".*Falling back to eager execution.*")
-            return self._compiled(*args, **kwargs)
+            out = self._compiled(*args, **kwargs)
+            if not kwargs:
+                _name_grad_fns(self, orig, args, out)
+            return out
 
     @contextlib.contextmanager
     def _orig_modes(self):
@@ -113,6 +116,67 @@ class _CompiledModule(ScriptModule):
 
     def __reduce_ex__(self, protocol):
         raise RuntimeError("torchjax: torch.jit modules cannot be pickled; use .save(path) and torch.jit.load(path)")
+
+
+_RENAMED = {}
+
+
+def _name_grad_fns(wrapper, orig, args, out):
+    """Name the compiled call's backward node after the op torch's TorchScript output would show (its last op:
+    `grad_fn=<ReluBackward0>`), found once per signature by an abstract trace of the eager forward."""
+    from .._compile._forward import CompiledFunctionBackward
+    outs = [out] if builtins.isinstance(out, Tensor) else [o for o in (out if builtins.isinstance(out, (tuple, list))
+                                                                        else ()) if builtins.isinstance(o, Tensor)]
+    nodes = [o.grad_fn for o in outs if type(o.grad_fn) is CompiledFunctionBackward]
+    if not nodes or not all(builtins.isinstance(a, Tensor) for a in args):
+        return
+    cache = wrapper.__dict__.setdefault("_grad_fn_names", {})
+    key = (tuple((tuple(a.shape), a.dtype, a.requires_grad) for a in args),
+           tuple(m.training for m in orig.modules()))
+    name = cache.get(key)
+    if name is None:
+        name = cache[key] = _discover_grad_fn_name(orig, args) or "CompiledFunctionBackward"
+    if name == "CompiledFunctionBackward":
+        return
+    cls = _RENAMED.get(name)
+    if cls is None:
+        cls = _RENAMED[name] = type(name, (CompiledFunctionBackward,), {"__slots__": (), "name": lambda self: name})
+    for n in nodes:
+        n.__class__ = cls
+
+
+def _discover_grad_fn_name(orig, args):
+    import jax
+    from .. import default_generator
+    from .._tensor import wrap
+    from ..autograd import grad_mode
+    from ._serialization import _state, _swap
+    state = _state(orig)
+    found = []
+
+    def f(state_vals, arg_vals):
+        undo = _swap(orig, state, state_vals)
+        try:
+            with grad_mode.enable_grad():
+                out = orig(*[wrap(v, a.device).requires_grad_(a.requires_grad) for v, a in zip(arg_vals, args)])
+        finally:
+            for d, k, v in undo:
+                d[k] = v
+        t = out if builtins.isinstance(out, Tensor) else next(
+            (o for o in out if builtins.isinstance(o, Tensor) and o.grad_fn is not None), None)
+        if t is not None and t.grad_fn is not None:
+            found.append(t.grad_fn.name().rsplit("::", 1)[-1])
+        return 0
+
+    rng = default_generator.get_state()
+    try:
+        jax.eval_shape(f, [jax.ShapeDtypeStruct(tuple(t.shape), t._dtype.np) for _, t, _ in state],
+                       [jax.ShapeDtypeStruct(tuple(a.shape), a._dtype.np) for a in args])
+    except Exception:  # noqa: BLE001 - the name is cosmetic: keep CompiledFunctionBackward
+        return None
+    finally:
+        default_generator.set_state(rng)
+    return found[0] if found else None
 
 
 class RecursiveScriptModule(_CompiledModule):
