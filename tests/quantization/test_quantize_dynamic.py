@@ -77,6 +77,21 @@ def test_int8_weights_and_scales_as_torch(how):
         np.testing.assert_allclose(lj._weight_scales().numpy(), scales, rtol=1e-6)
         np.testing.assert_allclose(lj.weight().numpy(), wt.dequantize().numpy(), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(lj.bias().numpy(), getattr(qt, name).bias().detach().numpy())
+        # the quantized tensor's accessors
+        wj = lj.weight()
+        np.testing.assert_array_equal(wj.int_repr().numpy(), wt.int_repr().numpy())
+        np.testing.assert_allclose(wj.dequantize().numpy(), wt.dequantize().numpy(), rtol=1e-6, atol=1e-7)
+        assert repr(wj.qscheme()) == repr(wt.qscheme())
+        if how == "per_channel":
+            np.testing.assert_allclose(wj.q_per_channel_scales().numpy(), wt.q_per_channel_scales().numpy(),
+                                       rtol=1e-6)
+            assert wj.q_per_channel_zero_points().tolist() == wt.q_per_channel_zero_points().tolist()
+            assert wj.q_per_channel_axis() == wt.q_per_channel_axis()
+            for t in (wt, wj):
+                with pytest.raises(RuntimeError, match="kPerTensorAffine"):
+                    t.q_scale()
+        else:
+            assert abs(wj.q_scale() - wt.q_scale()) < 1e-9 and wj.q_zero_point() == wt.q_zero_point()
 
 
 def test_int8_matmul_in_xla():

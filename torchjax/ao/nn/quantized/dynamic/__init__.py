@@ -86,6 +86,45 @@ def _linear_dynamic_fp16(x, w16, bias):
     return out.astype(x.dtype)
 
 
+class QuantizedWeight(Tensor):
+    """The dequantized weight of a quantized Linear with the accessors of torch's quantized tensor."""
+
+    def _per_channel(self):
+        return self._q._scale.ndim > 0
+
+    def int_repr(self):
+        return wrap(self._q._wq, _cpu())
+
+    def q_scale(self):
+        if self._per_channel():
+            raise RuntimeError("Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could "
+                               "this error message be improved?  If so, please report an enhancement request to "
+                               "PyTorch.)")
+        return float(self._q._scale)
+
+    def q_zero_point(self):
+        if self._per_channel():
+            raise RuntimeError("Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could "
+                               "this error message be improved?  If so, please report an enhancement request to "
+                               "PyTorch.)")
+        return int(self._q._zp)
+
+    def q_per_channel_scales(self):
+        return wrap(self._q._scale.astype(jnp.float64), _cpu())
+
+    def q_per_channel_zero_points(self):
+        return wrap(self._q._zp.astype(jnp.int64), _cpu())
+
+    def q_per_channel_axis(self):
+        return 0
+
+    def qscheme(self):
+        return self._q._qscheme
+
+    def dequantize(self):
+        return wrap(self._value(), _cpu())
+
+
 class LinearPackedParams(Module):
     """The packed weight and bias of a dynamically quantized Linear."""
     _version = 3
@@ -162,13 +201,17 @@ class Linear(Module):
 
     # ---- accessors as torch's ---------------------------------------------------------------------------------
     def weight(self):
-        """The dequantized weight (torchjax has no quantized tensor type; `_weight_int8()` gives the int8 values)."""
+        """The weight. torchjax has no quantized dtype: this is the dequantized float tensor, with the quantized
+        tensor's accessors (int_repr, q_scale, q_zero_point, q_per_channel_scales, q_per_channel_zero_points,
+        q_per_channel_axis, qscheme, dequantize)."""
         pp = self._packed_params
         if pp._scale is None:
             return wrap(pp._wq.astype(jnp.float32), _cpu())
         s = pp._scale[:, None] if pp._scale.ndim else pp._scale
         z = pp._zp[:, None] if pp._zp.ndim else pp._zp
-        return wrap(((pp._wq.astype(jnp.float32) - z.astype(jnp.float32)) * s), _cpu())
+        t = wrap(((pp._wq.astype(jnp.float32) - z.astype(jnp.float32)) * s), _cpu(), cls=QuantizedWeight)
+        t._q = pp
+        return t
 
     def _weight_int8(self):
         return wrap(self._packed_params._wq, _cpu())
