@@ -230,3 +230,28 @@ def test_outputs_grad_fn_and_gradients_as_torch():
         res[xp.__name__] = (type(y1.grad_fn).__name__, type(y2.grad_fn).__name__, type(ys.grad_fn).__name__, y1, ys,
                             x.grad, m.fc.weight.grad, s.fc.weight.grad)
     assert_same(res["torch"], res["torchjax"], atol=1e-5)
+
+
+def test_legacy_script_module_subclass(tmp_path):
+    """class M(torch.jit.ScriptModule) with @torch.jit.script_method: runs, saves and loads as torch's."""
+    res = {}
+    for xp in (torch, torchjax):
+        class M(xp.jit.ScriptModule):
+            def __init__(self):
+                super().__init__()
+                self.fc = xp.nn.Linear(4, 2)
+
+            @xp.jit.script_method
+            def forward(self, x):
+                return xp.relu(self.fc(x))
+
+        xp.manual_seed(0)
+        m = M()
+        x = xp.tensor(DATA)
+        y = m(x)
+        path = str(tmp_path / f"{xp.__name__}.pt")
+        m.save(path)
+        loaded = xp.jit.load(path)
+        res[xp.__name__] = (repr(loaded), y, loaded(x))
+    assert res["torchjax"][0] == res["torch"][0]
+    assert_same(res["torch"][1:], res["torchjax"][1:])

@@ -20,11 +20,11 @@ never called, from its first layer (`in_features` of a Linear, `num_embeddings` 
 from ._script import (Attribute, CompilationUnit, Final, RecursiveScriptModule, ScriptFunction,  # noqa: F401
                       ScriptModule, TopLevelTracedModule, TracedModule, annotate, export, fork, freeze, ignore,
                       interface, is_scripting, is_tracing, isinstance, optimize_for_inference, script, script_if_tracing,
-                      trace, trace_module, unused, wait, enable_onednn_fusion, onednn_fusion_enabled,
+                      trace, trace_module, unused, wait, script_method, enable_onednn_fusion, onednn_fusion_enabled,
                       set_fusion_strategy, strict_fusion)
 from ._serialization import load, save  # noqa: F401
 
 __all__ = ["Attribute", "CompilationUnit", "Final", "RecursiveScriptModule", "ScriptFunction", "ScriptModule",
            "TopLevelTracedModule", "TracedModule", "annotate", "export", "fork", "freeze", "ignore", "interface",
            "is_scripting", "is_tracing", "isinstance", "load", "optimize_for_inference", "save", "script",
-           "script_if_tracing", "trace", "trace_module", "unused", "wait"]
+           "script_if_tracing", "script_method", "trace", "trace_module", "unused", "wait"]

@@ -24,7 +24,13 @@ def _spec_of(args):
 
 
 class ScriptModule(Module):
-    """Base class of compiled modules (torch.jit.ScriptModule)."""
+    """Base class of compiled modules (torch.jit.ScriptModule). A user class deriving from it (the legacy API, with
+    @torch.jit.script_method) runs as a plain module and can be saved."""
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and "_example" not in self.__dict__ and not builtins.isinstance(self, _CompiledModule):
+            object.__setattr__(self, "_example", _spec_of(args))
+        return super().__call__(*args, **kwargs)
 
     def save(self, f, _extra_files=None):
         """Export the forward with jax.export and write it with the weights (torchjax's format, not TorchScript's)."""
@@ -320,6 +326,10 @@ def ignore(drop=False, **kwargs):
 
 
 def unused(fn):
+    return fn
+
+
+def script_method(fn):
     return fn
 
 

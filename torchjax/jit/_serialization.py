@@ -108,16 +108,19 @@ def _export(obj):
     import jax
     from jax import export as jexport
     from ..autograd import grad_mode
-    from ._script import ScriptFunction, _CompiledModule
+    from ._script import ScriptFunction, ScriptModule, _CompiledModule
 
     if isinstance(obj, ScriptFunction):
         root, fn, kind, name = None, obj._fn, "function", obj.__name__
     elif isinstance(obj, _CompiledModule) and obj._orig is not None:
         root, fn, kind, name = obj._orig, obj._orig, "module", obj.original_name
+    elif isinstance(obj, ScriptModule) and not isinstance(obj, _CompiledModule):
+        # the legacy API: a class deriving from torch.jit.ScriptModule (with @torch.jit.script_method)
+        root, fn, kind, name = obj, obj, "module", type(obj).__name__
     else:
         raise NotImplementedError("torchjax: torch.jit.save of a loaded torch.jit module is not supported; save the "
                                   "original scripted module")
-    spec = obj._example
+    spec = obj.__dict__.get("_example") if root is obj else obj._example
     if spec is None:
         if root is None:
             raise RuntimeError("torchjax: torch.jit save() of a scripted function needs its input signature: call it "
@@ -155,7 +158,7 @@ def _export(obj):
     errors = []
     from .. import default_generator
     rng = default_generator.get_state()
-    modes = obj._orig_modes() if root is not None else contextlib.nullcontext()
+    modes = obj._orig_modes() if isinstance(obj, _CompiledModule) else contextlib.nullcontext()
     with modes:
         # one file for CPUs and GPUs where XLA lowers the computation for both, else for this backend only; the
         # batch dimension symbolic where the forward allows it, else the example's shapes
