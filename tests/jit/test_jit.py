@@ -255,3 +255,72 @@ def test_legacy_script_module_subclass(tmp_path):
         res[xp.__name__] = (repr(loaded), y, loaded(x))
     assert res["torchjax"][0] == res["torch"][0]
     assert_same(res["torch"][1:], res["torchjax"][1:])
+
+
+def _lenet(xp):
+    nn, F = xp.nn, xp.nn.functional
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, 16 * 5 * 5)
+            return self.fc2(F.relu(self.fc1(x)))
+
+    return LeNet()
+
+
+def _text(xp):
+    nn = xp.nn
+
+    class Text(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(50, 16)
+            self.lstm = nn.LSTM(16, 8, batch_first=True)
+            self.fc = nn.Linear(8, 3)
+
+        def forward(self, ids):
+            out, (h, c) = self.lstm(self.emb(ids))
+            return self.fc(h[-1])
+
+    return Text()
+
+
+@pytest.mark.parametrize("which", ["lenet", "text", "transformer"])
+def test_common_models_export_polymorphic_in_batch(which, tmp_path):
+    """LeNet (view), an Embedding+LSTM model and a TransformerEncoderLayer export with a symbolic batch dimension:
+    the loaded module runs other batch sizes and equals the eager module (and torch's)."""
+    rng = np.random.default_rng(3)
+    if which == "lenet":
+        make, shapes = _lenet, [(2, 1, 32, 32), (5, 1, 32, 32)]
+        inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    elif which == "text":
+        make, inputs = _text, [rng.integers(0, 50, (2, 7)), rng.integers(0, 50, (3, 7))]
+    else:
+        def make(xp):
+            return xp.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True).eval()
+        inputs = [rng.standard_normal(s).astype(np.float32) for s in [(2, 5, 16), (4, 5, 16)]]
+    res = {}
+    for xp in (torch, torchjax):
+        xp.manual_seed(0)
+        m = make(xp)
+        xs = [xp.tensor(a) for a in inputs]
+        with xp.no_grad():
+            res[xp.__name__] = [m(x) for x in xs]
+        if xp is torchjax:
+            path = str(tmp_path / "m.pt")
+            xp.jit.trace(m, xs[0]).save(path)
+            loaded = xp.jit.load(path)
+            assert loaded._loaded.inputs[0][0] is None  # the batch dimension is symbolic
+            with xp.no_grad():
+                res["loaded"] = [loaded(x) for x in xs]
+    assert_same(res["torch"], res["torchjax"], atol=1e-5)
+    assert_same(res["torch"], res["loaded"], atol=1e-5)
