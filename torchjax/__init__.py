@@ -12,6 +12,8 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex32, complex6
                      int32, int64, long, promote_types, qint8, qint32, quint2x4, quint4x2, quint8, set_default_dtype,
                      short, uint8, uint16, uint32, uint64)
 from ._device import device  # noqa: E402,F401
+from ._qscheme import (qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric,  # noqa: E402,F401
+                       per_channel_symmetric, per_channel_affine_float_qparams)
 from ._size import Size  # noqa: E402,F401
 from ._tensor import Tensor, get_default_device, set_default_device  # noqa: E402,F401
 from . import _ops  # noqa: E402

@@ -10,6 +10,8 @@ class Size(tuple):
             seq = tuple(seq)
         for s in seq:
             if not isinstance(s, int) or isinstance(s, bool):
+                if type(s).__name__ == "_DimExpr":  # a symbolic dimension (jax.export shape polymorphism)
+                    continue
                 if hasattr(s, "__index__") and not isinstance(s, bool):
                     return tuple.__new__(cls, tuple(int(x.__index__()) if hasattr(x, "__index__") else x for x in seq))
                 raise TypeError(f"torch.Size() takes an iterable of 'int' (item {seq.index(s)} is "

@@ -260,3 +260,16 @@ def test_stores_match_torch(make, tmp_path):
         s.wait(["a"])
         return out
     assert run(torchjax) == run(torch)
+
+
+def test_launcher_runs_a_module(tmp_path):
+    """`-m module` as torchrun's, with `torch` aliased to torchjax."""
+    (tmp_path / "hello_dist.py").write_text("import os, sys, torch\n"
+                                            "print(torch.__name__, os.environ['RANK'], sys.argv[1:])\n")
+    cmd = [sys.executable, "-m", "torchjax.distributed.run", "--nproc-per-node", "1", f"--master_port={_port()}",
+           "-m", "hello_dist", "--x", "1"]
+    env = _env()
+    env["PYTHONPATH"] = str(tmp_path) + os.pathsep + env["PYTHONPATH"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "torchjax 0 ['--x', '1']"

@@ -141,6 +141,9 @@ def as_int_tuple(size, fname="size"):
     for s in size:
         if isinstance(s, Tensor):
             s = s.__index__()
+        elif type(s).__name__ == "_DimExpr":  # a symbolic dimension (torch.jit save: jax.export shape polymorphism)
+            out.append(s)
+            continue
         elif not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"{fname}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(s).__name__} at pos {len(out)}")

@@ -110,7 +110,15 @@ def infer_size(shape, numel):
 
 
 def _reshape_view(self, shape, grad_fn="ViewBackward0"):
-    strides = _views.view_strides(tuple(self._shape), _strides(self), shape)
+    try:
+        strides = _views.view_strides(tuple(self._shape), _strides(self), shape)
+    except Exception as e:  # noqa: BLE001
+        if type(e).__name__ != "InconclusiveDimensionOperation":
+            raise
+        # symbolic (jax.export) dimensions: a contiguous tensor views as any shape; otherwise reshape copies
+        if not _views.is_contiguous(tuple(self._shape), _strides(self)):
+            return None
+        strides = _views.contiguous_strides(shape)
     if strides is None:
         return None
     return make_view(self, ("reshape", shape), shape, strides, self._offset, grad_fn)
@@ -123,6 +131,10 @@ def view(self, *shape):
     shape = infer_size(as_int_tuple(shape, "view"), self.numel())
     v = _reshape_view(self, shape)
     if v is None:
+        if any(type(s).__name__ == "_DimExpr" for s in tuple(self._shape) + tuple(shape)):
+            # symbolic dimensions (torch.jit save through jax.export) where torch's stride rule cannot be decided:
+            # the values are what the view would hold (a copy: exported forwards do not write through views)
+            return reshape(self, shape)
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
     return v

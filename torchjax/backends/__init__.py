@@ -30,3 +30,25 @@ mps = _Flags(is_available=lambda: False, is_built=lambda: False)
 mkldnn = _Flags(is_available=lambda: False, enabled=False)
 openmp = _Flags(is_available=lambda: True)
 opt_einsum = _Flags(enabled=True, is_available=lambda: False, strategy="auto")
+
+
+class _Quantized:
+    """torch.backends.quantized: the engine name is recorded (torchjax's quantized kernels are XLA's on every
+    engine)."""
+    supported_engines = ["qnnpack", "onednn", "x86", "fbgemm"]
+
+    def __init__(self):
+        self._engine = "x86"
+
+    @property
+    def engine(self):
+        return self._engine
+
+    @engine.setter
+    def engine(self, value):
+        if value not in self.supported_engines and value != "none":
+            raise RuntimeError(f"quantized engine {value} is not supported")
+        self._engine = value
+
+
+quantized = _Quantized()

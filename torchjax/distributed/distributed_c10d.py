@@ -401,6 +401,11 @@ def get_backend(group=None):
 # ---- tensor plumbing -------------------------------------------------------------------------------------------
 def _value(t, transport):
     """The tensor's value as the transport wants it: a jax.Array for XLA collectives, numpy for the store."""
+    import jax
+    if isinstance(t._value(), jax.core.Tracer):
+        raise NotImplementedError("torchjax: torch.distributed collectives inside compiled code (torchjax.compile of "
+                                  "a whole step, jax.jit) are not supported; compile the model's forward "
+                                  "(torch.compile(model)) and let DistributedDataParallel reduce gradients eagerly")
     return t._jax() if transport.kind == "jax" else np.asarray(t._host_values())
 
 
