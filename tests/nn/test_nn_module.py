@@ -572,3 +572,12 @@ def test_classes_live_where_torch_defines_them():
     for name in ("skip_init", "clip_grad_norm_", "parameters_to_vector", "weight_norm", "spectral_norm"):
         assert (getattr(torchjax.nn.utils, name).__module__ ==
                 "torchjax" + getattr(torch.nn.utils, name).__module__[len("torch"):]), name
+
+
+def test_other_backends_raise_like_torch():
+    for f in ("xpu", "ipu", "mtia"):
+        te, je = check_error(lambda xp: getattr(xp.nn.Linear(2, 2), f)())
+        assert str(te) == str(je)
+        for xp in LIBS:
+            m = xp.nn.ReLU()
+            assert getattr(m, f)() is m
