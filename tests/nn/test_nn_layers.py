@@ -53,6 +53,19 @@ LAYERS = [
     ("PReLU", lambda nn: nn.PReLU(3), [(2, 3, 4)]),
     ("Softmax2d", lambda nn: nn.Softmax2d(), [(2, 3, 4, 4)]),
     ("Flatten", lambda nn: nn.Flatten(0, 1), [(2, 3, 4)]),
+    ("PixelUnshuffle", lambda nn: nn.PixelUnshuffle(2), [(1, 2, 4, 6)]),
+    ("UpsamplingBilinear2d", lambda nn: nn.UpsamplingBilinear2d(scale_factor=2), [(1, 2, 3, 4)]),
+    ("Upsample_bicubic_size", lambda nn: nn.Upsample(size=(5, 3), mode="bicubic", align_corners=False),
+     [(1, 2, 3, 4)]),
+    ("Upsample_trilinear", lambda nn: nn.Upsample(scale_factor=(1.5, 2, 1), mode="trilinear"), [(1, 1, 2, 3, 2)]),
+    ("Hardsigmoid", lambda nn: nn.Hardsigmoid(), [(3, 4)]),
+    ("CrossMapLRN2d", lambda nn: nn.CrossMapLRN2d(3, alpha=1e-3, beta=0.75, k=2.0), [(2, 5, 3, 3)]),
+    ("CrossMapLRN2d_5", lambda nn: nn.CrossMapLRN2d(5, alpha=0.3, beta=0.5), [(2, 7, 2, 3)]),
+    ("Identity", lambda nn: nn.Identity(3, unused="x"), [(2, 3)]),
+    ("Unflatten", lambda nn: nn.Unflatten(1, (2, 3)), [(4, 6)]),
+    ("TransformerDecoder", lambda nn: nn.TransformerDecoder(
+        nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.0, norm_first=True), 2, nn.LayerNorm(8)),
+     [(5, 2, 8), (4, 2, 8)]),
 ]
 
 
@@ -344,3 +357,43 @@ def test_every_loss_module_every_reduction(name, reduction):
     def call(m, *args):
         return m(*args[:n_grad], *[a.detach() for a in args[n_grad:]])
     compare_module(lambda nn: build(nn, reduction), inputs, rtol=1e-5, atol=1e-6, call=call)
+
+
+def test_max_unpool_modules():
+    for d in (1, 2, 3):
+        shape = (2, 3) + (4,) * d
+        x = randn(*shape)
+
+        def call(m, a, d=d):
+            pool = getattr((torch if isinstance(a, torch.Tensor) else torchjax).nn, f"MaxPool{d}d")(2, 2,
+                                                                                                return_indices=True)
+            y, idx = pool(a)
+            return m(y, idx, output_size=a.shape)
+        tm, jm, _, _ = compare_module(lambda nn, d=d: getattr(nn, f"MaxUnpool{d}d")(2, 2), [x], call=call)
+        assert repr(tm) == repr(jm)
+
+
+def test_nll_loss2d_and_dropout1d_seeded():
+    x = randn(2, 3, 4, 5)
+    t = np.random.default_rng(0).integers(0, 3, (2, 4, 5))
+    compare_module(lambda nn: nn.NLLLoss2d(), [x, t], call=lambda m, a, b: m(a.log_softmax(1), b))
+    for build, shape in ((lambda nn: nn.Dropout1d(0.4), (2, 6, 3)), (lambda nn: nn.FeatureAlphaDropout(0.3),
+                                                                     (2, 6, 3, 2, 2)),
+                         (lambda nn: nn.Dropout3d(), (2, 6, 3, 2, 2))):
+        outs = []
+        for xp in (torch, torchjax):
+            xp.manual_seed(5)
+            outs.append(build(xp.nn)(xp.ones(*shape)))
+        assert_same(outs[0], outs[1])
+
+
+def test_lazy_instance_norm():
+    x = randn(2, 3, 5)
+    outs = []
+    for xp in (torch, torchjax):
+        m = xp.nn.LazyInstanceNorm1d(affine=True, track_running_stats=True)
+        outs.append((repr(m), m(xp.tensor(x)), repr(m), type(m).__name__, m.running_mean, list(m.state_dict())))
+    assert outs[0][0] == outs[1][0] and outs[0][2] == outs[1][2] and outs[0][3] == outs[1][3]
+    assert outs[0][5] == outs[1][5]
+    assert_same(outs[0][1], outs[1][1], rtol=1e-5, atol=1e-6)
+    assert_same(outs[0][4], outs[1][4], rtol=1e-5, atol=1e-6)
