@@ -5,7 +5,13 @@ For every module and every ModuleInput sample (CPU, float32, train and eval mode
 (constructor arguments mapped from torch to torchjax), require the same printed form and identical state_dict keys,
 order, shapes and dtypes, load torch's weights into the torchjax module, run forward on the same inputs and compare
 outputs, buffers after the call (running statistics), and gradients of sum(out * cotangent) w.r.t. inputs and
-parameters. Modules whose forward is random (dropout and friends) are compared on shapes only.
+parameters. Random modules (dropout and friends) are compared on values too: both libraries are seeded alike and
+torchjax draws from torch's generator in torch's order. Default initialisation is checked as well: built under the
+same seed, both modules must hold the same weights before torch's are loaded.
+
+A sample that torch itself rejects in float32 is rerun in float64 and skipped only if torch rejects it there too; a
+module passes when every sample it has passes (and at least one ran), and every module in module_db counts in the
+denominator (a module torchjax lacks, or whose samples cannot be built, fails).
 
     python -m compat_suite.modules [--filter NAME] [--report FILE] [--verbose]
 """
@@ -21,6 +27,7 @@ import numpy as np
 
 RTOL, ATOL = 1e-4, 1e-5
 GRAD_RTOL, GRAD_ATOL = 1e-3, 1e-4
+INIT_RTOL, INIT_ATOL = 1e-6, 1e-7
 
 
 class Mismatch(AssertionError):
@@ -223,11 +230,21 @@ def _is_random(info, mi, training, torch):
                for a, b in zip(*outs))
 
 
-def run_sample(info, mi, training, torch, tj):
+def _check_init(tm, jm, torch, tj):
+    """Built under the same seed, torch's and torchjax's modules hold the same parameters and buffers."""
+    tsd, jsd = tm.state_dict(), jm.state_dict()
+    for k, v in tsd.items():
+        if k not in jsd or isinstance(v, torch.nn.parameter.UninitializedParameter) or v.is_meta:
+            continue
+        if isinstance(v, torch.Tensor) and tuple(v.shape) == tuple(jsd[k].shape):
+            compare(v, jsd[k], torch, tj, f"default init of {k!r} (same seed)", INIT_RTOL, INIT_ATOL)
+
+
+def run_sample(info, mi, training, torch, tj, check_init=True, shapes_only_random=False):
     cons = mi.constructor_input
     targs, tkw = cons.args, cons.kwargs
     try:
-        random = _is_random(info, mi, training, torch)
+        random = _is_random(info, mi, training, torch) and shapes_only_random
     except Exception as e:  # noqa: BLE001
         raise TorchRefError(f"{type(e).__name__}: {e}") from None
     jargs, jkw = to_tj(targs, torch, tj), to_tj(tkw, torch, tj)
@@ -236,16 +253,22 @@ def run_sample(info, mi, training, torch, tj):
     jcls = _tj_class(info.module_cls, tj)
     tj.manual_seed(0)
     jm = jcls(*jargs, **jkw)
+    if check_init:
+        _check_init(tm, jm, torch, tj)
     tm.train(training)
     jm.train(training)
     fa_t, fk_t, fa_j, fk_j = _forward_args(mi, torch, tj)
 
     if info.is_lazy:
-        # materialize both with a first forward, then compare
+        # materialize both with a first forward (same seed: the lazy parameters are drawn then), then compare
+        torch.manual_seed(1)
         with torch.no_grad():
             tm(*_clone(fa_t, torch), **_clone(fk_t, torch))
+        tj.manual_seed(1)
         with tj.no_grad():
             jm(*to_tj(_clone(fa_t, torch), torch, tj), **to_tj(_clone(fk_t, torch), torch, tj))
+        if check_init:
+            _check_init(tm, jm, torch, tj)
         fa_t, fk_t, fa_j, fk_j = _forward_args(mi, torch, tj)
 
     if repr(tm) != repr(jm):
@@ -311,21 +334,21 @@ def _samples(info, torch, dtype, training):
     return list(info.module_inputs_func(info, device="cpu", dtype=dtype, requires_grad=True, training=training))
 
 
-def _run_one(info, mi, training, torch, tj, dtype):
+def _run_one(info, mi, training, torch, tj, dtype, opts):
     prev_t, prev_j = torch.get_default_dtype(), tj.get_default_dtype()
     torch.set_default_dtype(dtype)
     tj.set_default_dtype(getattr(tj, str(dtype).replace("torch.", "")))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            run_sample(info, mi, training, torch, tj)
+            run_sample(info, mi, training, torch, tj, **opts)
     finally:
         torch.set_default_dtype(prev_t)
         tj.set_default_dtype(prev_j)
 
 
-def run_module(info, torch, tj, verbose=False):
-    """Returns (passed, n_samples, first_failure or None). Samples run in float32; a sample that torch itself
+def run_module(info, torch, tj, verbose=False, **opts):
+    """Returns (passed, n_samples, n_skipped, first_failure or None). Samples run in float32; a sample that torch itself
     rejects in float32 (e.g. float64-only sample data) is run in float64 instead, and skipped if torch rejects it
     there too."""
     n = 0
@@ -334,29 +357,29 @@ def run_module(info, torch, tj, verbose=False):
         try:
             samples = _samples(info, torch, torch.float32, training)
         except Exception as e:  # noqa: BLE001
-            return False, n, f"could not build samples: {type(e).__name__}: {e}"
+            return False, n, skipped, f"could not build samples: {type(e).__name__}: {e}"
         samples64 = None
         for i, mi in enumerate(samples):
             n += 1
             desc = f"{'train' if training else 'eval'} sample {mi.desc or '#' + str(i)}"
             try:
                 try:
-                    _run_one(info, mi, training, torch, tj, torch.float32)
+                    _run_one(info, mi, training, torch, tj, torch.float32, opts)
                 except TorchRefError:
                     if samples64 is None:
                         samples64 = _samples(info, torch, torch.float64, training)
                     try:
-                        _run_one(info, samples64[i], training, torch, tj, torch.float64)
+                        _run_one(info, samples64[i], training, torch, tj, torch.float64, opts)
                     except TorchRefError:
                         skipped += 1
             except Mismatch as e:
-                return False, n, f"{desc}: {e}"
+                return False, n, skipped, f"{desc}: {e}"
             except Exception as e:  # noqa: BLE001
                 tb = traceback.format_exc(limit=-3) if verbose else ""
-                return False, n, f"{desc}: {type(e).__name__}: {str(e)[:300]}{chr(10) + tb if tb else ''}"
+                return False, n, skipped, f"{desc}: {type(e).__name__}: {str(e)[:300]}{chr(10) + tb if tb else ''}"
     if skipped == n:
-        return False, n, "every sample was rejected by torch itself"
-    return True, n, None
+        return False, n, skipped, "every sample was rejected by torch itself"
+    return True, n, skipped, None
 
 
 def main(argv=None):
@@ -366,6 +389,10 @@ def main(argv=None):
     p.add_argument("--exclude", default=None, help="skip modules whose name contains this")
     p.add_argument("--report", default=None, help="write a JSON report to this file")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--no-init-check", action="store_true",
+                   help="do not require the same default initialisation as torch under the same seed")
+    p.add_argument("--shapes-only-random", action="store_true",
+                   help="compare random modules (dropout and friends) on shapes only")
     args = p.parse_args(argv)
     torch, tj = _libs()
     from torch.testing._internal.common_modules import module_db
@@ -378,11 +405,13 @@ def main(argv=None):
         if args.exclude and any(f and f in info.name for f in args.exclude.split(",")):
             continue
         start = time.time()
-        ok, n, why = run_module(info, torch, tj, args.verbose)
+        ok, n, skipped, why = run_module(info, torch, tj, args.verbose, check_init=not args.no_init_check,
+                                         shapes_only_random=args.shapes_only_random)
         dt = time.time() - start
-        results.append({"module": info.name, "passed": ok, "samples": n, "first_failure": why,
+        results.append({"module": info.name, "passed": ok, "samples": n, "skipped_samples": skipped,
+                        "first_failure": why,
                         "seconds": round(dt, 2)})
-        line = f"{'PASS' if ok else 'FAIL'} {info.name} ({n} samples, {dt:.1f}s)"
+        line = f"{'PASS' if ok else 'FAIL'} {info.name} ({n} samples{f', {skipped} skipped' if skipped else ''}, {dt:.1f}s)"
         if not ok:
             line += f": {why}"
         print(line, flush=True)

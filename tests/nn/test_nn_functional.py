@@ -427,3 +427,13 @@ def test_loss_errors():
     for c in cases:
         te, je = check_error(c)
         assert str(te) == str(je)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_nn_grad_conv(d):
+    x, w = arr(2, 4, *(6,) * d), arr(6, 2, *(3,) * d)
+    go = arr(2, 6, *(3,) * d)
+    kw = dict(stride=2, padding=1, dilation=1, groups=2)
+    run(lambda xp, w_, g_: getattr(xp.nn.grad, f"conv{d}d_input")(x.shape, w_, g_, **kw), [w, go], names=False)
+    run(lambda xp, x_, g_: getattr(xp.nn.grad, f"conv{d}d_weight")(x_, w.shape, g_, **kw), [x, go], names=False)
+    assert torchjax.nn.functional.grad is torchjax.nn.grad

@@ -53,6 +53,19 @@ LAYERS = [
     ("PReLU", lambda nn: nn.PReLU(3), [(2, 3, 4)]),
     ("Softmax2d", lambda nn: nn.Softmax2d(), [(2, 3, 4, 4)]),
     ("Flatten", lambda nn: nn.Flatten(0, 1), [(2, 3, 4)]),
+    ("PixelUnshuffle", lambda nn: nn.PixelUnshuffle(2), [(1, 2, 4, 6)]),
+    ("UpsamplingBilinear2d", lambda nn: nn.UpsamplingBilinear2d(scale_factor=2), [(1, 2, 3, 4)]),
+    ("Upsample_bicubic_size", lambda nn: nn.Upsample(size=(5, 3), mode="bicubic", align_corners=False),
+     [(1, 2, 3, 4)]),
+    ("Upsample_trilinear", lambda nn: nn.Upsample(scale_factor=(1.5, 2, 1), mode="trilinear"), [(1, 1, 2, 3, 2)]),
+    ("Hardsigmoid", lambda nn: nn.Hardsigmoid(), [(3, 4)]),
+    ("CrossMapLRN2d", lambda nn: nn.CrossMapLRN2d(3, alpha=1e-3, beta=0.75, k=2.0), [(2, 5, 3, 3)]),
+    ("CrossMapLRN2d_5", lambda nn: nn.CrossMapLRN2d(5, alpha=0.3, beta=0.5), [(2, 7, 2, 3)]),
+    ("Identity", lambda nn: nn.Identity(3, unused="x"), [(2, 3)]),
+    ("Unflatten", lambda nn: nn.Unflatten(1, (2, 3)), [(4, 6)]),
+    ("TransformerDecoder", lambda nn: nn.TransformerDecoder(
+        nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.0, norm_first=True), 2, nn.LayerNorm(8)),
+     [(5, 2, 8), (4, 2, 8)]),
 ]
 
 
@@ -270,3 +283,117 @@ def test_data_parallel_single_device():
     assert list(tm.state_dict()) == list(jm.state_dict()) == ["module.weight", "module.bias"]
     x = randn(4, 3)
     assert_same(tm(torch.tensor(x)), jm(torchjax.tensor(x)))
+
+
+def _loss_specs():
+    r = np.random.default_rng(3)
+    x, y = randn(5, 4), randn(5, 4, seed=1)
+    prob = r.uniform(0.1, 0.9, (5, 4)).astype(np.float32)
+    sign = np.sign(randn(5, 4, seed=2)).astype(np.float32)
+    sign5 = np.sign(randn(5, seed=4)).astype(np.float32)
+    cls = np.array([1, 0, 3, 2, 2])
+    logp = (x - np.log(np.exp(x).sum(1, keepdims=True))).astype(np.float32)
+    mlm = np.array([[1, -1, 0, 0], [2, 3, -1, 0], [0, 1, 2, 3], [3, 3, -1, 1], [-1, 0, 0, 0]])
+    W = lambda nn: (torch if nn is torch.nn else torchjax).tensor([1.0, 2.0, 0.5, 3.0])  # noqa: E731
+    lp = randn(7, 3, 5, seed=5)
+    lp = (lp - np.log(np.exp(lp).sum(2, keepdims=True))).astype(np.float32)
+    # name: (build(nn, reduction), inputs, number of leading inputs that get gradients)
+    return {
+        "L1Loss": (lambda nn, red: nn.L1Loss(reduction=red), [x, y], 2),
+        "MSELoss": (lambda nn, red: nn.MSELoss(reduction=red), [x, y], 2),
+        "SmoothL1Loss": (lambda nn, red: nn.SmoothL1Loss(reduction=red, beta=0.5), [x, y], 2),
+        "HuberLoss": (lambda nn, red: nn.HuberLoss(reduction=red, delta=0.4), [x, y], 2),
+        "SoftMarginLoss": (lambda nn, red: nn.SoftMarginLoss(reduction=red), [x, sign], 1),
+        "BCELoss": (lambda nn, red: nn.BCELoss(weight=W(nn), reduction=red), [prob, prob[::-1].copy()], 1),
+        "BCEWithLogitsLoss": (lambda nn, red: nn.BCEWithLogitsLoss(reduction=red, pos_weight=W(nn)), [x, prob], 1),
+        "KLDivLoss": (lambda nn, red: nn.KLDivLoss(reduction=red), [logp, prob], 1),
+        "KLDivLoss_log_target": (lambda nn, red: nn.KLDivLoss(reduction=red, log_target=True), [logp, y], 2),
+        "PoissonNLLLoss": (lambda nn, red: nn.PoissonNLLLoss(reduction=red), [x, np.abs(y)], 1),
+        "PoissonNLLLoss_full": (lambda nn, red: nn.PoissonNLLLoss(log_input=False, full=True, reduction=red),
+                                [prob, np.abs(y) * 3], 1),
+        "GaussianNLLLoss": (lambda nn, red: nn.GaussianNLLLoss(full=True, reduction=red), [x, y, prob], 3),
+        "CrossEntropyLoss": (lambda nn, red: nn.CrossEntropyLoss(weight=W(nn), ignore_index=0, label_smoothing=0.1,
+                                                                 reduction=red), [x, cls], 1),
+        "CrossEntropyLoss_probs": (lambda nn, red: nn.CrossEntropyLoss(label_smoothing=0.2, reduction=red),
+                                   [x, prob / prob.sum(1, keepdims=True)], 1),
+        "NLLLoss": (lambda nn, red: nn.NLLLoss(weight=W(nn), ignore_index=2, reduction=red), [logp, cls], 1),
+        "HingeEmbeddingLoss": (lambda nn, red: nn.HingeEmbeddingLoss(margin=0.5, reduction=red), [x, sign], 1),
+        "MultiLabelSoftMarginLoss": (lambda nn, red: nn.MultiLabelSoftMarginLoss(weight=W(nn), reduction=red),
+                                     [x, (sign > 0).astype(np.float32)], 1),
+        "MultiLabelMarginLoss": (lambda nn, red: nn.MultiLabelMarginLoss(reduction=red), [x, mlm], 1),
+        "MultiMarginLoss": (lambda nn, red: nn.MultiMarginLoss(p=2, margin=0.7, weight=W(nn), reduction=red),
+                            [x, cls], 1),
+        "CosineEmbeddingLoss": (lambda nn, red: nn.CosineEmbeddingLoss(margin=0.1, reduction=red), [x, y, sign5], 2),
+        "MarginRankingLoss": (lambda nn, red: nn.MarginRankingLoss(margin=0.2, reduction=red),
+                              [x[:, 0].copy(), y[:, 0].copy(), sign5], 2),
+        "TripletMarginLoss": (lambda nn, red: nn.TripletMarginLoss(p=1.5, swap=True, reduction=red),
+                              [x, y, randn(5, 4, seed=6)], 3),
+        "TripletMarginWithDistanceLoss": (lambda nn, red: nn.TripletMarginWithDistanceLoss(margin=0.5, reduction=red),
+                                          [x, y, randn(5, 4, seed=6)], 3),
+        "CTCLoss": (lambda nn, red: nn.CTCLoss(blank=0, reduction=red, zero_infinity=True),
+                    [lp, np.array([[1, 2, 2], [3, 4, 1], [1, 1, 1]]), np.array([7, 2, 5]), np.array([3, 2, 3])], 1),
+        "LinearCrossEntropyLoss": (lambda nn, red: nn.LinearCrossEntropyLoss(4, 3, bias=True, reduction=red,
+                                                                            label_smoothing=0.1), [x, cls % 3], 1),
+    }
+
+
+_LOSS_SPECS = _loss_specs()
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum", "batchmean"])
+@pytest.mark.parametrize("name", sorted(_LOSS_SPECS))
+def test_every_loss_module_every_reduction(name, reduction):
+    """Every torch loss module (AdaptiveLogSoftmaxWithLoss has no reduction; tested above) with every reduction:
+    printing, state_dict, output and gradients against torch; an unknown reduction raises torch's error."""
+    build, inputs, n_grad = _LOSS_SPECS[name]
+    if reduction == "batchmean" and not name.startswith("KLDiv"):
+        te, je = check_error(lambda xp: build(xp.nn, reduction)(*[xp.tensor(a) for a in inputs]))
+        assert str(te) == str(je)
+        return
+    torch.manual_seed(0)
+    torchjax.manual_seed(0)
+    assert repr(build(torch.nn, reduction)) == repr(build(torchjax.nn, reduction))
+
+    def call(m, *args):
+        return m(*args[:n_grad], *[a.detach() for a in args[n_grad:]])
+    compare_module(lambda nn: build(nn, reduction), inputs, rtol=1e-5, atol=1e-6, call=call)
+
+
+def test_max_unpool_modules():
+    for d in (1, 2, 3):
+        shape = (2, 3) + (4,) * d
+        x = randn(*shape)
+
+        def call(m, a, d=d):
+            pool = getattr((torch if isinstance(a, torch.Tensor) else torchjax).nn, f"MaxPool{d}d")(2, 2,
+                                                                                                return_indices=True)
+            y, idx = pool(a)
+            return m(y, idx, output_size=a.shape)
+        tm, jm, _, _ = compare_module(lambda nn, d=d: getattr(nn, f"MaxUnpool{d}d")(2, 2), [x], call=call)
+        assert repr(tm) == repr(jm)
+
+
+def test_nll_loss2d_and_dropout1d_seeded():
+    x = randn(2, 3, 4, 5)
+    t = np.random.default_rng(0).integers(0, 3, (2, 4, 5))
+    compare_module(lambda nn: nn.NLLLoss2d(), [x, t], call=lambda m, a, b: m(a.log_softmax(1), b))
+    for build, shape in ((lambda nn: nn.Dropout1d(0.4), (2, 6, 3)), (lambda nn: nn.FeatureAlphaDropout(0.3),
+                                                                     (2, 6, 3, 2, 2)),
+                         (lambda nn: nn.Dropout3d(), (2, 6, 3, 2, 2))):
+        outs = []
+        for xp in (torch, torchjax):
+            xp.manual_seed(5)
+            outs.append(build(xp.nn)(xp.ones(*shape)))
+        assert_same(outs[0], outs[1])
+
+
+def test_lazy_instance_norm():
+    x = randn(2, 3, 5)
+    outs = []
+    for xp in (torch, torchjax):
+        m = xp.nn.LazyInstanceNorm1d(affine=True, track_running_stats=True)
+        outs.append((repr(m), m(xp.tensor(x)), repr(m), type(m).__name__, m.running_mean, list(m.state_dict())))
+    assert outs[0][0] == outs[1][0] and outs[0][2] == outs[1][2] and outs[0][3] == outs[1][3]
+    assert outs[0][5] == outs[1][5]
+    assert_same(outs[0][1], outs[1][1], rtol=1e-5, atol=1e-6)
+    assert_same(outs[0][4], outs[1][4], rtol=1e-5, atol=1e-6)

@@ -560,3 +560,24 @@ def test_linear_grad_fn_names():
               lambda xp: xp.nn.functional.linear(xp.ones(2, 3), xp.ones(4, 3, dtype=xp.float64))):
         te, je = check_error(f)
         assert str(te) == str(je)
+
+
+def test_classes_live_where_torch_defines_them():
+    """Each torch.nn class sits in the module file of the same name as in torch (pickled modules name it)."""
+    import inspect
+    for name in dir(torch.nn):
+        t = getattr(torch.nn, name)
+        if inspect.isclass(t) and hasattr(torchjax.nn, name) and t.__module__.startswith("torch.nn"):
+            assert getattr(torchjax.nn, name).__module__ == "torchjax" + t.__module__[len("torch"):], name
+    for name in ("skip_init", "clip_grad_norm_", "parameters_to_vector", "weight_norm", "spectral_norm"):
+        assert (getattr(torchjax.nn.utils, name).__module__ ==
+                "torchjax" + getattr(torch.nn.utils, name).__module__[len("torch"):]), name
+
+
+def test_other_backends_raise_like_torch():
+    for f in ("xpu", "ipu", "mtia"):
+        te, je = check_error(lambda xp: getattr(xp.nn.Linear(2, 2), f)())
+        assert str(te) == str(je)
+        for xp in LIBS:
+            m = xp.nn.ReLU()
+            assert getattr(m, f)() is m

@@ -4,3 +4,5 @@ from .._ops.registry import FUNCTIONS as _FUNCTIONS
 globals().update(_FUNCTIONS.get("torch.nn.functional", {}))
 
 from .._ops.nn_reduction import _Reduction  # noqa: E402,F401
+
+from . import grad  # noqa: E402,F401  (torch.nn.functional.grad is torch.nn.grad)

@@ -6,6 +6,7 @@ import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
+from typing import TypeVar
 
 from ... import _dtype as D
 from ..._device import canonical, device as _device_cls
@@ -173,11 +174,19 @@ def _parse_module_to(args, kwargs):
     return (canonical(dev) if dev is not None else None), dtype, non_blocking, fmt
 
 
+def _no_backend(exc, msg):
+    raise exc(msg)
+
+
+T_destination = TypeVar("T_destination", bound=dict)
+
+
 class Module:
     dump_patches = False
     _version = 1
     call_super_init = False
     _compiled_call_impl = None
+    T_destination = T_destination
 
     def __init__(self, *args, **kwargs):
         if self.call_super_init is False and bool(kwargs):
@@ -378,6 +387,20 @@ class Module:
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())
+
+    # torchjax has no XPU/IPU/MTIA backend: moving a module that holds tensors there fails as a torch build without
+    # that backend does (a module without tensors is returned unchanged, as in torch).
+    def xpu(self, device=None):
+        return self._apply(lambda t: _no_backend(AssertionError, "Torch not compiled with XPU enabled"))
+
+    def ipu(self, device=None):
+        return self._apply(lambda t: _no_backend(RuntimeError, "PyTorch is not linked with support for ipu devices"))
+
+    def mtia(self, device=None):
+        return self._apply(lambda t: _no_backend(
+            AssertionError, "Torch not compiled with MTIA enabled. Ensure you have `import "
+            "mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
+            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!"))
 
     def type(self, dst_type):
         return self._apply(lambda t: t.type(dst_type))
