@@ -79,6 +79,42 @@ def exclusion(op):
     return None
 
 
+def is_shape_only(op):
+    return op.name in _RANDOM or full_name(op) in _RANDOM or op.name.split(".")[0] in _RANDOM
+
+
+def is_differentiable(op, dtype=None):
+    """The OpInfo's gradients are checked (and it counts in the gradient denominator)."""
+    if exclusion(op):
+        return False
+    dtype = pick_dtype(op) if dtype is None else dtype
+    return bool(op.supports_autograd and dtype in op.supported_backward_dtypes("cpu") and
+                (dtype.is_floating_point or dtype.is_complex) and not is_shape_only(op))
+
+
+def op_meta(op):
+    """What the parent needs to count an OpInfo whose worker dies or hangs: a failure in every figure it would
+    have counted in (forward; gradient when differentiable; each error input torch raises on)."""
+    meta = {"name": full_name(op), "excluded": exclusion(op)}
+    if meta["excluded"]:
+        return meta
+    try:
+        meta["family"] = family(op)
+    except Exception:  # noqa: BLE001
+        meta["family"] = "other"
+    meta["differentiable"] = is_differentiable(op)
+    n = 0
+    if op.error_inputs_func is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                n = sum(1 for _ in op.error_inputs("cpu"))
+        except Exception:  # noqa: BLE001
+            n = 0
+    meta["error_inputs"] = n
+    return meta
+
+
 def pick_dtype(op):
     sup = {T.dtype_name(d): d for d in op.supported_dtypes("cpu")}
     for n in _DTYPE_PREFERENCE:
@@ -363,11 +399,10 @@ def run_opinfo(op, *, limit_samples=None, sample_timeout=60, extra_dtypes=False,
         rec["family"] = "other"
     dtype = pick_dtype(op)
     rec["dtype"] = T.dtype_name(dtype)
-    shape_only = op.name in _RANDOM or full_name(op) in _RANDOM or op.name.split(".")[0] in _RANDOM
+    shape_only = is_shape_only(op)
     rtol, atol = op_tolerance(op, dtype)
     res = Result()
-    differentiable = op.supports_autograd and dtype in op.supported_backward_dtypes("cpu") and \
-        (dtype.is_floating_point or dtype.is_complex) and not shape_only
+    differentiable = is_differentiable(op, dtype)
     rec["differentiable"] = bool(differentiable)
     rng = np.random.default_rng(abs(hash(name)) % (2 ** 32))
     try:

@@ -79,7 +79,7 @@ def worker(args):
     torch.set_num_threads(1)
     sys.path.insert(0, ROOT)
     op_db = _load_op_db()
-    from .opinfo_run import run_opinfo
+    from .opinfo_run import run_opinfo, op_meta
     import jax
     k, n = (int(x) for x in args.shard.split("/"))
     skip = {int(x) for x in args.skip.split(",") if x}
@@ -97,15 +97,21 @@ def worker(args):
     for i, op in ops:
         if i in skip:
             continue
-        emit({"event": "start", "index": i})
+        try:
+            meta = op_meta(op)
+        except Exception:  # noqa: BLE001
+            meta = {}
+        emit({"event": "start", "index": i, "meta": meta})
         try:
             rec = run_opinfo(op, limit_samples=args.limit_samples, sample_timeout=args.sample_timeout,
                              extra_dtypes=args.extra_dtypes, heartbeat=lambda: emit({"event": "beat"}))
         except BaseException as exc:  # noqa: BLE001 - report and continue
             from .opinfo_run import full_name
-            rec = {"name": full_name(op), "family": "other", "crash": f"{type(exc).__name__}: {exc}"[:300],
-                   "forward": [0, 1], "grad": [0, 0], "error": [0, 0], "first_failure": {"forward": "harness "
-                   f"crash: {type(exc).__name__}: {exc}"[:300]}}
+            diff = bool(meta.get("differentiable"))
+            rec = {"name": full_name(op), "family": meta.get("family") or "other", "differentiable": diff,
+                   "crash": f"{type(exc).__name__}: {exc}"[:300], "forward": [0, 1], "grad": [0, int(diff)],
+                   "error": [0, int(meta.get("error_inputs") or 0)],
+                   "first_failure": {"forward": f"harness crash: {type(exc).__name__}: {exc}"[:300]}}
         rec["index"] = i
         emit({"event": "done", "record": rec})
         since_clear += 1
@@ -140,6 +146,7 @@ class _Shard:
             proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                     bufsize=1)
             current = None
+            current_meta = {}
             progressed = [False]
             last = [time.time()]
             lines = []
@@ -166,7 +173,8 @@ class _Shard:
                     proc.kill()
                     proc.wait()
                     if current is not None:
-                        self._record_crash(current, f"hard timeout: no progress for {self.args.hard_timeout:.0f}s")
+                        self._record_crash(current, f"hard timeout: no progress for {self.args.hard_timeout:.0f}s",
+                                           current_meta)
                     break
                 eof = False
                 for line in batch:
@@ -181,6 +189,7 @@ class _Shard:
                     ev = msg.get("event")
                     if ev == "start":
                         current = msg["index"]
+                        current_meta = msg.get("meta") or {}
                         progressed[0] = True
                     elif ev == "done":
                         rec = msg["record"]
@@ -194,7 +203,7 @@ class _Shard:
                 if eof:
                     proc.wait()
                     if not finished and current is not None:
-                        self._record_crash(current, f"worker died (exit code {proc.returncode})")
+                        self._record_crash(current, f"worker died (exit code {proc.returncode})", current_meta)
                     break
             if finished:
                 return
@@ -203,10 +212,15 @@ class _Shard:
                       file=sys.stderr)
                 return
 
-    def _record_crash(self, index, why):
+    def _record_crash(self, index, why, meta=None):
+        """A hung or dead OpInfo fails every figure it would have counted in (see opinfo_run.op_meta)."""
         self.done.add(index)
-        rec = {"index": index, "name": f"op_db[{index}]", "family": "other", "crash": why, "forward": [0, 1],
-               "grad": [0, 0], "error": [0, 0], "first_failure": {"forward": why}}
+        meta = meta or {}
+        diff = bool(meta.get("differentiable"))
+        n_err = int(meta.get("error_inputs") or 0)
+        rec = {"index": index, "name": meta.get("name") or f"op_db[{index}]", "family": meta.get("family") or "other",
+               "crash": why, "differentiable": diff, "forward": [0, 1], "grad": [0, 1 if diff else 0],
+               "error": [0, n_err], "first_failure": {"forward": why}}
         with self.lock:
             self.records.append(rec)
         self.log(rec)
