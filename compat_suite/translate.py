@@ -173,7 +173,13 @@ def _translate_callable(f):
     if isinstance(f, types.MethodType):
         return types.MethodType(translate_callable(f.__func__), to_tj(f.__self__))
     if type(f).__name__ in ("OpOverloadPacket", "OpOverload"):
-        return _stub(f"torch.ops.{getattr(f, '__qualname__', getattr(f, '_qualified_op_name', str(f)))}")
+        packet = f if type(f).__name__ == "OpOverloadPacket" else f.overloadpacket
+        ns, _, name = packet._qualified_op_name.partition("::")
+        try:
+            tj = getattr(getattr(torchjax.ops, ns), name)
+        except (AttributeError, NotImplementedError):
+            return _stub(f"torch.ops.{ns}.{name}")
+        return tj if f is packet else getattr(tj, f._overloadname)
     if getattr(f, "__module__", None) == "_operator" or f in vars(operator).values():
         return f
     if type(f).__name__ == "_JittedFunction":
