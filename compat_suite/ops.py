@@ -33,6 +33,10 @@ def _parser():
                    help="also run 2 forward samples of each other cheap dtype (float64, int64, bool, complex64)")
     p.add_argument("--no-nn", action="store_true", help="skip nn.functional OpInfos")
     p.add_argument("--list", action="store_true", help="list the selected OpInfos and exit")
+    p.add_argument("--records", help="append each OpInfo's record to this JSON-lines file as it finishes (a run "
+                                     "cut short can still be summarised with --summarize)")
+    p.add_argument("--summarize", metavar="JSONL", help="no run: print (and with --report write) the summary of a "
+                                                        "--records file")
     p.add_argument("--quiet", "-q", action="store_true")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
@@ -244,10 +248,28 @@ def main(argv=None):
         for _, op in select(op_db, args.filter, args.no_nn):
             print(full_name(op))
         return 0
+    if args.summarize:
+        from .report import summarize, write_report, format_summary
+        with open(args.summarize) as fh:
+            recs = {}
+            for line in fh:
+                if line.strip():
+                    r = json.loads(line)
+                    recs[r["index"]] = r
+        records = [recs[k] for k in sorted(recs)]
+        summary = summarize(records)
+        summary["options"] = {"records": args.summarize}
+        print(format_summary(summary))
+        if args.report:
+            write_report(args.report, summary, records)
+        return 0
     records, lock = [], threading.Lock()
     t0 = time.time()
+    rec_fh = open(args.records, "a", buffering=1) if args.records else None
 
     def log(rec):
+        if rec_fh is not None:
+            rec_fh.write(json.dumps(rec) + "\n")
         if args.quiet:
             return
         st = _status(rec)
