@@ -343,7 +343,23 @@ def to_tj(x, memo=None, share_memory=False):
         return slice(to_tj(x.start, memo), to_tj(x.stop, memo), to_tj(x.step, memo))
     if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, functools.partial)):
         return translate_callable(x)
+    if isinstance(x, torch.nn.Module):
+        return _module_to_tj(x, memo)
     return x
+
+
+def _module_to_tj(m, memo):
+    """A parameter-free torch module passed as an argument (e.g. distance_function=nn.PairwiseDistance()): the
+    torchjax module of the same class name with the same public attributes."""
+    cls = getattr(torchjax.nn, type(m).__name__, None)
+    if cls is None or any(True for _ in m.parameters()) or any(True for _ in m.buffers()):
+        return _stub(f"torch.nn.{type(m).__name__} (as an argument)")
+    new = cls.__new__(cls)
+    torchjax.nn.Module.__init__(new)
+    for k, v in vars(m).items():
+        if not k.startswith("_"):
+            setattr(new, k, to_tj(v, memo))
+    return new
 
 
 def tj_to_numpy(t):

@@ -449,6 +449,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         reduction = _Reduction.legacy_get_string(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
+    broadcast_shapes2(tuple(input.shape), tuple(target.shape))
     dt = float_type(result_type(input, target))
     return call(_POISSON, [input, target, eps], (reduction, np_dtype(dt), bool(log_input), bool(full)),
                 name=_red_name(reduction, "AddBackward0" if full else "SubBackward0"))
@@ -680,6 +681,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     if not (a == b == c):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
                            f"dimensions, but got: anchor {a}D, positive {b}D, and negative {c}D inputs")
+    broadcast_shapes2(tuple(anchor.shape), tuple(positive.shape))
+    broadcast_shapes2(tuple(anchor.shape), tuple(negative.shape))
+    if swap:
+        broadcast_shapes2(tuple(positive.shape), tuple(negative.shape))
     dt = float_type(result_type(anchor, positive, negative))
     return call(_TRIPLET, [anchor, positive, negative, margin, eps], (reduction, np_dtype(dt), float(p), bool(swap)),
                 name=_red_name(reduction, "ClampMinBackward0"))
