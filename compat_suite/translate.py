@@ -43,7 +43,8 @@ def _public_names():
             mod = _get(torch, ns)
         except AttributeError:
             continue
-        for n in dir(mod):
+        # public names first, so an object with a private alias (F._threshold is F.threshold) gets its public name
+        for n in sorted(dir(mod), key=lambda n: n.startswith("_")):
             if n.startswith("__") and ns:
                 continue
             try:

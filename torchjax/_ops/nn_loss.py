@@ -588,6 +588,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
+    if input.ndim == 0:  # a single class: the same as a 1-element vector
+        input = input.reshape(1)
     C = input.shape[-1] if input.ndim else 1
     if input.ndim > 2 or (input.ndim == 2 and target.shape != (input.shape[0],)):
         raise RuntimeError(f"inconsistent target size, expected {input.shape[0] if input.ndim else 1} but got "
@@ -626,6 +628,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if input.ndim == 0:  # a single class: the same as a 1-element vector
+        input, target = input.reshape(1), target.reshape(1)
     C = input.shape[-1] if input.ndim else 1
     v = concrete(target)
     if v is not None and v.size and (v.min() < -1 or v.max() >= C):

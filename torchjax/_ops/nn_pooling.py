@@ -1,4 +1,5 @@
 """Pooling: max/avg/lp pools (return_indices, ceil_mode, dilation), adaptive pools, max_unpool."""
+import functools
 import math
 
 import jax
@@ -441,12 +442,27 @@ def _unpool_fn(st, x, ind):
         x, ind = x[None], ind[None]
     N, C = x.shape[:2]
     plane = math.prod(out)
-    xf = x.reshape(N, C, -1)
-    idf = ind.reshape(N, C, -1)
-    y = jnp.zeros((N, C, plane), x.dtype)
-    y = y.at[jnp.arange(N)[:, None, None], jnp.arange(C)[None, :, None], idf].set(xf)
-    y = y.reshape((N, C) + out)
+    y = _unpool_scatter(x.reshape(N, C, -1), ind.reshape(N, C, -1), plane).reshape((N, C) + out)
     return y if batched else y[0]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _unpool_scatter(xf, idf, plane):
+    N, C = xf.shape[:2]
+    return jnp.zeros((N, C, plane), xf.dtype).at[jnp.arange(N)[:, None, None], jnp.arange(C)[None, :, None],
+                                                 idf].set(xf)
+
+
+def _unpool_scatter_fwd(xf, idf, plane):
+    return _unpool_scatter(xf, idf, plane), idf
+
+
+def _unpool_scatter_bwd(plane, idf, g):
+    # torch's backward gathers the output gradient at every index, also where indices repeat
+    return jnp.take_along_axis(g, idf, axis=-1), None
+
+
+_unpool_scatter.defvjp(_unpool_scatter_fwd, _unpool_scatter_bwd)
 
 
 _UNPOOL = Kernel("max_unpool", _unpool_fn, "MaxUnpool2DBackward0")
