@@ -477,6 +477,9 @@ def _unpool_default_size(input, n, kernel_size, stride, padding):
 
 
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    if isinstance(indices, Tensor) and tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but "
+                           f"got indices tensor with shape: {list(indices.shape)}")
     default = _unpool_default_size(input, n, kernel_size, stride, padding)
     if output_size is None:
         out = default
