@@ -7,6 +7,7 @@ import signal
 import time
 import traceback
 import warnings
+import zlib
 
 import numpy as np
 import torch
@@ -77,6 +78,42 @@ def exclusion(op):
     if name.startswith(_CUDA_ONLY_PREFIXES) or not op.supported_dtypes("cpu"):
         return "cuda-only"
     return None
+
+
+def is_shape_only(op):
+    return op.name in _RANDOM or full_name(op) in _RANDOM or op.name.split(".")[0] in _RANDOM
+
+
+def is_differentiable(op, dtype=None):
+    """The OpInfo's gradients are checked (and it counts in the gradient denominator)."""
+    if exclusion(op):
+        return False
+    dtype = pick_dtype(op) if dtype is None else dtype
+    return bool(op.supports_autograd and dtype in op.supported_backward_dtypes("cpu") and
+                (dtype.is_floating_point or dtype.is_complex) and not is_shape_only(op))
+
+
+def op_meta(op):
+    """What the parent needs to count an OpInfo whose worker dies or hangs: a failure in every figure it would
+    have counted in (forward; gradient when differentiable; each error input torch raises on)."""
+    meta = {"name": full_name(op), "excluded": exclusion(op)}
+    if meta["excluded"]:
+        return meta
+    try:
+        meta["family"] = family(op)
+    except Exception:  # noqa: BLE001
+        meta["family"] = "other"
+    meta["differentiable"] = is_differentiable(op)
+    n = 0
+    if op.error_inputs_func is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                n = sum(1 for _ in op.error_inputs("cpu"))
+        except Exception:  # noqa: BLE001
+            n = 0
+    meta["error_inputs"] = n
+    return meta
 
 
 def pick_dtype(op):
@@ -202,11 +239,11 @@ def _call(fn, sample, lib_input=None):
 class _TJSample:
     __slots__ = ("input", "args", "kwargs", "output_process_fn_grad")
 
-    def __init__(self, s):
+    def __init__(self, s, share_memory=False):
         memo = {}
-        self.input = T.to_tj(s.input, memo)
-        self.args = tuple(T.to_tj(s.args, memo))
-        self.kwargs = T.to_tj(s.kwargs, memo)
+        self.input = T.to_tj(s.input, memo, share_memory)
+        self.args = tuple(T.to_tj(s.args, memo, share_memory))
+        self.kwargs = T.to_tj(s.kwargs, memo, share_memory)
         self.output_process_fn_grad = T.translate_callable(s.output_process_fn_grad)
 
 
@@ -363,13 +400,12 @@ def run_opinfo(op, *, limit_samples=None, sample_timeout=60, extra_dtypes=False,
         rec["family"] = "other"
     dtype = pick_dtype(op)
     rec["dtype"] = T.dtype_name(dtype)
-    shape_only = op.name in _RANDOM or full_name(op) in _RANDOM or op.name.split(".")[0] in _RANDOM
+    shape_only = is_shape_only(op)
     rtol, atol = op_tolerance(op, dtype)
     res = Result()
-    differentiable = op.supports_autograd and dtype in op.supported_backward_dtypes("cpu") and \
-        (dtype.is_floating_point or dtype.is_complex) and not shape_only
+    differentiable = is_differentiable(op, dtype)
     rec["differentiable"] = bool(differentiable)
-    rng = np.random.default_rng(abs(hash(name)) % (2 ** 32))
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
     try:
         samples = op.sample_inputs("cpu", dtype, requires_grad=differentiable)
         done = 0
@@ -388,10 +424,13 @@ def run_opinfo(op, *, limit_samples=None, sample_timeout=60, extra_dtypes=False,
                 rec.setdefault("unsupported_samples", 0)
                 rec["unsupported_samples"] += 1
                 rec.setdefault("unsupported_reason", str(exc))
+            except Exception as exc:  # noqa: BLE001 - the harness failed on this sample: a failure, not a skip
+                res.add("forward", f"sample {done - 1}: harness failed: {describe(exc)}")
     except SampleTimeout:
         res.add("forward", "timed out generating samples")
-    except Exception as exc:  # noqa: BLE001 - torch could not build its own samples
+    except Exception as exc:  # noqa: BLE001 - torch could not build its own samples: counted as a failure
         rec["sample_error"] = describe(exc)
+        res.add("forward", f"generating samples failed: {describe(exc)}")
     if op.error_inputs_func is not None:
         try:
             for i, ei in enumerate(op.error_inputs("cpu")):
@@ -404,9 +443,13 @@ def run_opinfo(op, *, limit_samples=None, sample_timeout=60, extra_dtypes=False,
                         res.add("error", r)
                 except SampleTimeout as exc:
                     res.add("error", f"error input {i}: {exc}")
-                except T.Unsupported:
-                    pass
-        except Exception as exc:  # noqa: BLE001
+                except T.Unsupported as exc:  # sparse/quantized/meta: out of scope, counted apart
+                    rec.setdefault("unsupported_error_inputs", 0)
+                    rec["unsupported_error_inputs"] += 1
+                    rec.setdefault("unsupported_reason", str(exc))
+                except Exception as exc:  # noqa: BLE001 - e.g. the input cannot even be built in torchjax
+                    res.add("error", f"error input {i}: torchjax failed building or running it: {describe(exc)}")
+        except Exception as exc:  # noqa: BLE001 - torch could not generate its own error inputs
             rec["error_inputs_error"] = describe(exc)
     if extra_dtypes:
         rec["extra_dtypes"] = _extra_dtypes(op, dtype, rtol, atol, shape_only, sample_timeout)
@@ -490,10 +533,10 @@ def _error_check(op, ei, i):
     """torchjax must raise the exception type torch raises on this error input (torch is run too: an ErrorInput
     torch itself accepts on the CPU is skipped and not counted)."""
     s = ei.sample_input
+    js = _TJSample(s, share_memory=True)  # before torch runs: torch may resize or write into out= and then raise
     _, te = _run(op.op, s)
     if te is None:
         return "skip"
-    js = _TJSample(s)
     fn_j = T.translate_callable(op.op)
     _, je = _run(fn_j, js)
     if je is None:

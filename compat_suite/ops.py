@@ -33,6 +33,10 @@ def _parser():
                    help="also run 2 forward samples of each other cheap dtype (float64, int64, bool, complex64)")
     p.add_argument("--no-nn", action="store_true", help="skip nn.functional OpInfos")
     p.add_argument("--list", action="store_true", help="list the selected OpInfos and exit")
+    p.add_argument("--records", help="append each OpInfo's record to this JSON-lines file as it finishes (a run "
+                                     "cut short can still be summarised with --summarize)")
+    p.add_argument("--summarize", metavar="JSONL", help="no run: print (and with --report write) the summary of a "
+                                                        "--records file")
     p.add_argument("--quiet", "-q", action="store_true")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
@@ -79,7 +83,7 @@ def worker(args):
     torch.set_num_threads(1)
     sys.path.insert(0, ROOT)
     op_db = _load_op_db()
-    from .opinfo_run import run_opinfo
+    from .opinfo_run import run_opinfo, op_meta
     import jax
     k, n = (int(x) for x in args.shard.split("/"))
     skip = {int(x) for x in args.skip.split(",") if x}
@@ -97,15 +101,21 @@ def worker(args):
     for i, op in ops:
         if i in skip:
             continue
-        emit({"event": "start", "index": i})
+        try:
+            meta = op_meta(op)
+        except Exception:  # noqa: BLE001
+            meta = {}
+        emit({"event": "start", "index": i, "meta": meta})
         try:
             rec = run_opinfo(op, limit_samples=args.limit_samples, sample_timeout=args.sample_timeout,
                              extra_dtypes=args.extra_dtypes, heartbeat=lambda: emit({"event": "beat"}))
         except BaseException as exc:  # noqa: BLE001 - report and continue
             from .opinfo_run import full_name
-            rec = {"name": full_name(op), "family": "other", "crash": f"{type(exc).__name__}: {exc}"[:300],
-                   "forward": [0, 1], "grad": [0, 0], "error": [0, 0], "first_failure": {"forward": "harness "
-                   f"crash: {type(exc).__name__}: {exc}"[:300]}}
+            diff = bool(meta.get("differentiable"))
+            rec = {"name": full_name(op), "family": meta.get("family") or "other", "differentiable": diff,
+                   "crash": f"{type(exc).__name__}: {exc}"[:300], "forward": [0, 1], "grad": [0, int(diff)],
+                   "error": [0, int(meta.get("error_inputs") or 0)],
+                   "first_failure": {"forward": f"harness crash: {type(exc).__name__}: {exc}"[:300]}}
         rec["index"] = i
         emit({"event": "done", "record": rec})
         since_clear += 1
@@ -140,6 +150,7 @@ class _Shard:
             proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                     bufsize=1)
             current = None
+            current_meta = {}
             progressed = [False]
             last = [time.time()]
             lines = []
@@ -166,7 +177,8 @@ class _Shard:
                     proc.kill()
                     proc.wait()
                     if current is not None:
-                        self._record_crash(current, f"hard timeout: no progress for {self.args.hard_timeout:.0f}s")
+                        self._record_crash(current, f"hard timeout: no progress for {self.args.hard_timeout:.0f}s",
+                                           current_meta)
                     break
                 eof = False
                 for line in batch:
@@ -181,6 +193,7 @@ class _Shard:
                     ev = msg.get("event")
                     if ev == "start":
                         current = msg["index"]
+                        current_meta = msg.get("meta") or {}
                         progressed[0] = True
                     elif ev == "done":
                         rec = msg["record"]
@@ -194,7 +207,7 @@ class _Shard:
                 if eof:
                     proc.wait()
                     if not finished and current is not None:
-                        self._record_crash(current, f"worker died (exit code {proc.returncode})")
+                        self._record_crash(current, f"worker died (exit code {proc.returncode})", current_meta)
                     break
             if finished:
                 return
@@ -203,10 +216,15 @@ class _Shard:
                       file=sys.stderr)
                 return
 
-    def _record_crash(self, index, why):
+    def _record_crash(self, index, why, meta=None):
+        """A hung or dead OpInfo fails every figure it would have counted in (see opinfo_run.op_meta)."""
         self.done.add(index)
-        rec = {"index": index, "name": f"op_db[{index}]", "family": "other", "crash": why, "forward": [0, 1],
-               "grad": [0, 0], "error": [0, 0], "first_failure": {"forward": why}}
+        meta = meta or {}
+        diff = bool(meta.get("differentiable"))
+        n_err = int(meta.get("error_inputs") or 0)
+        rec = {"index": index, "name": meta.get("name") or f"op_db[{index}]", "family": meta.get("family") or "other",
+               "crash": why, "differentiable": diff, "forward": [0, 1], "grad": [0, 1 if diff else 0],
+               "error": [0, n_err], "first_failure": {"forward": why}}
         with self.lock:
             self.records.append(rec)
         self.log(rec)
@@ -230,10 +248,28 @@ def main(argv=None):
         for _, op in select(op_db, args.filter, args.no_nn):
             print(full_name(op))
         return 0
+    if args.summarize:
+        from .report import summarize, write_report, format_summary
+        with open(args.summarize) as fh:
+            recs = {}
+            for line in fh:
+                if line.strip():
+                    r = json.loads(line)
+                    recs[r["index"]] = r
+        records = [recs[k] for k in sorted(recs)]
+        summary = summarize(records)
+        summary["options"] = {"records": args.summarize}
+        print(format_summary(summary))
+        if args.report:
+            write_report(args.report, summary, records)
+        return 0
     records, lock = [], threading.Lock()
     t0 = time.time()
+    rec_fh = open(args.records, "a", buffering=1) if args.records else None
 
     def log(rec):
+        if rec_fh is not None:
+            rec_fh.write(json.dumps(rec) + "\n")
         if args.quiet:
             return
         st = _status(rec)

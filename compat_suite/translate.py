@@ -43,7 +43,8 @@ def _public_names():
             mod = _get(torch, ns)
         except AttributeError:
             continue
-        for n in dir(mod):
+        # public names first, so an object with a private alias (F._threshold is F.threshold) gets its public name
+        for n in sorted(dir(mod), key=lambda n: n.startswith("_")):
             if n.startswith("__") and ns:
                 continue
             try:
@@ -173,7 +174,13 @@ def _translate_callable(f):
     if isinstance(f, types.MethodType):
         return types.MethodType(translate_callable(f.__func__), to_tj(f.__self__))
     if type(f).__name__ in ("OpOverloadPacket", "OpOverload"):
-        return _stub(f"torch.ops.{getattr(f, '__qualname__', getattr(f, '_qualified_op_name', str(f)))}")
+        packet = f if type(f).__name__ == "OpOverloadPacket" else f.overloadpacket
+        ns, _, name = packet._qualified_op_name.partition("::")
+        try:
+            tj = getattr(getattr(torchjax.ops, ns), name)
+        except (AttributeError, NotImplementedError):
+            return _stub(f"torch.ops.{ns}.{name}")
+        return tj if f is packet else getattr(tj, f._overloadname)
     if getattr(f, "__module__", None) == "_operator" or f in vars(operator).values():
         return f
     if type(f).__name__ == "_JittedFunction":
@@ -281,14 +288,38 @@ def tj_dtype(d):
     return getattr(torchjax, str(d).replace("torch.", ""))
 
 
-def to_tj(x, memo=None):
-    """Convert a sample's value (nested) to torchjax; the same torch tensor maps to the same torchjax tensor."""
+def _shared_view(t, memo):
+    """t as a torchjax view (as_strided) of one torchjax tensor per torch storage, so tensors that share memory in
+    torch share it in torchjax too (out= aliasing checks). Used for error inputs."""
+    smap = memo.setdefault("__storages__", {})
+    st = t.untyped_storage()
+    key = (st.data_ptr(), t.dtype)
+    base = smap.get(key)
+    if base is None:
+        n = st.nbytes() // t.element_size()
+        with torch.no_grad():
+            full = torch.empty(0, dtype=t.dtype).set_(st, 0, (n,), (1,))
+        base = smap[key] = tensor_to_tj(full)
+    try:
+        return base.as_strided(tuple(t.shape), tuple(t.stride()), t.storage_offset())
+    except RuntimeError:  # not expressible as a view of the storage: a copy
+        return tensor_to_tj(t)
+
+
+def to_tj(x, memo=None, share_memory=False):
+    """Convert a sample's value (nested) to torchjax; the same torch tensor maps to the same torchjax tensor.
+    share_memory: torch tensors sharing a storage become views of one torchjax tensor (not for tensors that
+    require grad, expanded ones, or non-strided layouts)."""
     if memo is None:
         memo = {}
     if isinstance(x, torch.Tensor):
         r = memo.get(id(x))
         if r is None:
-            r = memo[id(x)] = tensor_to_tj(x)
+            if (share_memory and not x.requires_grad and x.layout == torch.strided and not x.is_quantized and
+                    not x.is_meta and x.numel() and 0 not in x.stride() and not x.is_conj() and not x.is_neg()):
+                r = memo[id(x)] = _shared_view(x, memo)
+            else:
+                r = memo[id(x)] = tensor_to_tj(x)
         return r
     if isinstance(x, torch.dtype):
         return tj_dtype(x)
@@ -303,17 +334,33 @@ def to_tj(x, memo=None):
         g.manual_seed(x.initial_seed())
         return g
     if isinstance(x, tuple):
-        vals = [to_tj(v, memo) for v in x]
+        vals = [to_tj(v, memo, share_memory) for v in x]
         return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
     if isinstance(x, list):
-        return [to_tj(v, memo) for v in x]
+        return [to_tj(v, memo, share_memory) for v in x]
     if isinstance(x, dict):
-        return {k: to_tj(v, memo) for k, v in x.items()}
+        return {k: to_tj(v, memo, share_memory) for k, v in x.items()}
     if isinstance(x, slice):
         return slice(to_tj(x.start, memo), to_tj(x.stop, memo), to_tj(x.step, memo))
     if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, functools.partial)):
         return translate_callable(x)
+    if isinstance(x, torch.nn.Module):
+        return _module_to_tj(x, memo)
     return x
+
+
+def _module_to_tj(m, memo):
+    """A parameter-free torch module passed as an argument (e.g. distance_function=nn.PairwiseDistance()): the
+    torchjax module of the same class name with the same public attributes."""
+    cls = getattr(torchjax.nn, type(m).__name__, None)
+    if cls is None or any(True for _ in m.parameters()) or any(True for _ in m.buffers()):
+        return _stub(f"torch.nn.{type(m).__name__} (as an argument)")
+    new = cls.__new__(cls)
+    torchjax.nn.Module.__init__(new)
+    for k, v in vars(m).items():
+        if not k.startswith("_"):
+            setattr(new, k, to_tj(v, memo))
+    return new
 
 
 def tj_to_numpy(t):

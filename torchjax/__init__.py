@@ -23,6 +23,7 @@ _ops.load()
 from ._ops.registry import FUNCTIONS as _FUNCTIONS  # noqa: E402
 
 globals().update(_FUNCTIONS["torch"])
+from ._ops.aten_ops import ops  # noqa: E402,F401 - torch.ops.aten.<name>
 
 from . import autograd, return_types  # noqa: E402,F401
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed  # noqa: E402,F401

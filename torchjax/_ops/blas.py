@@ -211,8 +211,21 @@ _ADDBMM = Kernel("addbmm", lambda st, x, a, b, beta, alpha: _scaled_sum(
 
 @op(inplace=True, out=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if isinstance(input, Tensor) and batch1.ndim == 3 and batch2.ndim == 3:
+        input.expand((batch1.shape[1], batch2.shape[2]))  # torch's broadcast check and message
     mode, beta = _beta(beta)
     return call(_ADDBMM, [input, batch1, batch2, beta, _scal(alpha)], (np_dtype(batch1._dtype), mode))
+
+
+def _addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+    """torch's addbmm_ writes the [n, p] result into self, resizing a self that only broadcasts to it."""
+    r = addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    if tuple(self.shape) != tuple(r.shape):
+        self.resize_(tuple(r.shape))
+    return self._assign(r)
+
+
+Tensor.addbmm_ = _addbmm_
 
 
 _OUTER = Kernel("outer", lambda dt, a, b: cast(a, dt)[:, None] * cast(b, dt)[None, :], "MulBackward0")

@@ -313,6 +313,8 @@ def masked_select(input, mask):
     if mask._dtype is not D.bool:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask")
     shape = tuple(broadcast_shapes2(input._shape, mask._shape))
+    if not shape:  # both 0-dim: select from the one-element view
+        return masked_select(input.reshape(1), mask.reshape(1))
     pos = _mask_positions(mask, shape)
     return call(_MASKED_SELECT, [input], (shape, _Hashable(pos)))
 

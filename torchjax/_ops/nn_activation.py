@@ -325,6 +325,8 @@ function("prelu")(prelu)
 
 @function(namespace=F)
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         out = call(_LEAKY, [input, (lower + upper) / 2], np_dtype(input._dtype), name="RreluWithNoiseBackward0")
         return _maybe_inplace(input, out, inplace)

@@ -449,6 +449,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         reduction = _Reduction.legacy_get_string(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
+    broadcast_shapes2(tuple(input.shape), tuple(target.shape))
     dt = float_type(result_type(input, target))
     return call(_POISSON, [input, target, eps], (reduction, np_dtype(dt), bool(log_input), bool(full)),
                 name=_red_name(reduction, "AddBackward0" if full else "SubBackward0"))
@@ -587,6 +588,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
+    if input.ndim == 0:  # a single class: the same as a 1-element vector
+        input = input.reshape(1)
     C = input.shape[-1] if input.ndim else 1
     if input.ndim > 2 or (input.ndim == 2 and target.shape != (input.shape[0],)):
         raise RuntimeError(f"inconsistent target size, expected {input.shape[0] if input.ndim else 1} but got "
@@ -623,8 +626,14 @@ _MLM = Kernel("multilabel_margin_loss", _mlm_fn, "MultilabelMarginLossBackward0"
 @function(namespace=F)
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
+    nd = input.ndim
+    if not ((nd == 2 and input.shape[1] != 0) or (nd == 1 and input.shape[0] != 0) or nd == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if input.ndim == 0:  # a single class: the same as a 1-element vector
+        input, target = input.reshape(1), target.reshape(1)
     C = input.shape[-1] if input.ndim else 1
     v = concrete(target)
     if v is not None and v.size and (v.min() < -1 or v.max() >= C):
@@ -680,6 +689,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     if not (a == b == c):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
                            f"dimensions, but got: anchor {a}D, positive {b}D, and negative {c}D inputs")
+    broadcast_shapes2(tuple(anchor.shape), tuple(positive.shape))
+    broadcast_shapes2(tuple(anchor.shape), tuple(negative.shape))
+    if swap:
+        broadcast_shapes2(tuple(positive.shape), tuple(negative.shape))
     dt = float_type(result_type(anchor, positive, negative))
     return call(_TRIPLET, [anchor, positive, negative, margin, eps], (reduction, np_dtype(dt), float(p), bool(swap)),
                 name=_red_name(reduction, "ClampMinBackward0"))

@@ -1,4 +1,5 @@
 """Pooling: max/avg/lp pools (return_indices, ceil_mode, dilation), adaptive pools, max_unpool."""
+import functools
 import math
 
 import jax
@@ -6,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ._common import cast, np_dtype
 from .kernel import Kernel, call
@@ -38,6 +40,9 @@ def _pool_geometry(shape, n, kernel_size, stride, padding, dilation, ceil_mode, 
     s = k if (stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)) else _tup(stride, n, "stride")
     p = _tup(padding, n, "padding")
     d = _tup(dilation, n, "dilation")
+    for v in p:
+        if v < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {v}")
     if any(v == 0 for v in s):
         raise RuntimeError("stride should not be zero")
     if any(v <= 0 for v in k):
@@ -55,6 +60,18 @@ def _pool_geometry(shape, n, kernel_size, stride, padding, dilation, ceil_mode, 
         raise RuntimeError(f"Given input size: ({'x'.join(map(str, (lead,) + tuple(spatial)))}). Calculated output "
                            f"size: ({'x'.join(map(str, (lead,) + out))}). Output size is too small")
     return k, s, p, d, out
+
+
+def _check_nonempty_planes(input, n, batched):
+    """max_pool*d: every non-batch dimension must be non-empty (torch's CPU kernels' checks and messages)."""
+    for i in range(1 if batched else 0, input.ndim):
+        if input.shape[i] == 0:
+            if n == 3:
+                raise RuntimeError(f"max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions "
+                                   f"to have positive length, but input has a shape of {list(input.shape)} and "
+                                   f"non-batch dimension {i - (input.ndim - 4)} has length zero!")
+            raise RuntimeError(f"{'max_pool1d: ' if n == 1 else ''}Expected {n + 1}D or {n + 2}D (batch mode) tensor "
+                               f"with optional 0 dim batch size for input, but got:{list(input.shape)}")
 
 
 def _check_dims(input, n, fname):
@@ -159,6 +176,7 @@ def _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, retur
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     _check_dims(input, n, fname)
     batched = input.ndim == n + 2
+    _check_nonempty_planes(input, n, batched)
     k, s, p, d, out = _pool_geometry(tuple(input.shape), n, kernel_size, stride, padding, dilation, ceil_mode, fname)
     if any(v <= 0 for v in d):
         raise RuntimeError(f"dilation should be greater than zero, but got dilation={list(d)}")
@@ -353,6 +371,8 @@ def _adaptive(n, input, output_size, mode, return_indices=False):
     fname = f"adaptive_{mode}_pool{n}d"
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if n > 1 and isinstance(output_size, (list, tuple)) and input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")  # torch's _list_with_default
     if input.ndim not in (n + 1, n + 2):
         if n == 1:
             raise RuntimeError(f"{fname}(): Expected 2D or 3D tensor, but got {list(input.shape)}" if mode == "avg"
@@ -363,7 +383,22 @@ def _adaptive(n, input, output_size, mode, return_indices=False):
             raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch dimensions, but input "
                                f"has sizes {list(input.shape)} with dimension {i} being empty")
     out = _adaptive_out(input, n, output_size, fname)
+    if any(o < 0 for o in out):
+        if mode == "avg":
+            raise RuntimeError(f"adaptive_avg_pool{max(n, 2)}d: elements of output_size must be greater than or equal "
+                               f"to 0 but received {{{', '.join(map(str, (1,) * (n == 1) + out))}}}")
+        shape = list(input.shape[:input.ndim - n]) + [1] * (n == 1) + list(out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {shape}")
     batched = input.ndim == n + 2
+    if 0 in out or input.numel() == 0:  # an empty result (torch allows output_size 0 and an empty batch)
+        from .creation import zeros
+        shape = tuple(input.shape[:input.ndim - n]) + out
+        val = zeros(shape, dtype=input.dtype) + input.sum() * 0 if input.requires_grad else \
+            zeros(shape, dtype=input.dtype)
+        if mode == "avg":
+            return val
+        ind = zeros(shape, dtype=D.int64)
+        return (val, ind) if return_indices else val
     if mode == "avg":
         if all(o == 1 for o in out) and n > 1:
             return input.mean(tuple(range(-n, 0)), keepdim=True)
@@ -407,12 +442,27 @@ def _unpool_fn(st, x, ind):
         x, ind = x[None], ind[None]
     N, C = x.shape[:2]
     plane = math.prod(out)
-    xf = x.reshape(N, C, -1)
-    idf = ind.reshape(N, C, -1)
-    y = jnp.zeros((N, C, plane), x.dtype)
-    y = y.at[jnp.arange(N)[:, None, None], jnp.arange(C)[None, :, None], idf].set(xf)
-    y = y.reshape((N, C) + out)
+    y = _unpool_scatter(x.reshape(N, C, -1), ind.reshape(N, C, -1), plane).reshape((N, C) + out)
     return y if batched else y[0]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _unpool_scatter(xf, idf, plane):
+    N, C = xf.shape[:2]
+    return jnp.zeros((N, C, plane), xf.dtype).at[jnp.arange(N)[:, None, None], jnp.arange(C)[None, :, None],
+                                                 idf].set(xf)
+
+
+def _unpool_scatter_fwd(xf, idf, plane):
+    return _unpool_scatter(xf, idf, plane), idf
+
+
+def _unpool_scatter_bwd(plane, idf, g):
+    # torch's backward gathers the output gradient at every index, also where indices repeat
+    return jnp.take_along_axis(g, idf, axis=-1), None
+
+
+_unpool_scatter.defvjp(_unpool_scatter_fwd, _unpool_scatter_bwd)
 
 
 _UNPOOL = Kernel("max_unpool", _unpool_fn, "MaxUnpool2DBackward0")
@@ -427,6 +477,9 @@ def _unpool_default_size(input, n, kernel_size, stride, padding):
 
 
 def _max_unpool(n, input, indices, kernel_size, stride, padding, output_size):
+    if isinstance(indices, Tensor) and tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but "
+                           f"got indices tensor with shape: {list(indices.shape)}")
     default = _unpool_default_size(input, n, kernel_size, stride, padding)
     if output_size is None:
         out = default

@@ -724,8 +724,14 @@ def _isclose(a, b, rtol, atol, equal_nan, dt):
 
 @op()
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_tensor(input, "isclose")
+    check_tensor(other, "isclose", "other", 2)
     if isinstance(other, Tensor) and input._dtype is not other._dtype:
         raise RuntimeError(f"{input._dtype} did not match {other._dtype}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
     dt = result_type(input, other)
     return call(_ISCLOSE, [input, other], (rtol, atol, equal_nan, np_dtype(dt)))
 

@@ -118,7 +118,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
                         lambda k, shape, dt: jax.random.bernoulli(k, p, shape).astype(dt), gen=g)
 
 
-@op()
+@op(out=True, out_alias_ok=False)
 def bernoulli(input, p=None, *, generator=None):
     from .creation import empty_like
     out = empty_like(input)

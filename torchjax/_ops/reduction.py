@@ -148,6 +148,8 @@ def _check_nonempty(input, name):
 
 def _minmax(input, dim, keepdim, other, is_max):
     name = "max" if is_max else "min"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, ...)")
     if isinstance(dim, Tensor) and other is None:
         dim, other = None, dim
     if other is not None:
