@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import jax
+import numpy as np
 import jax.numpy as jnp
 from jax import lax
 
@@ -15,6 +16,17 @@ class Spec:
     torch_model: Callable
     jax_init: Callable
     jax_apply: Callable
+    input_kind: str = "image"
+
+    def make_input(self, rng, batch):
+        if self.input_kind == "tokens":
+            return rng.integers(0, self.classes, (batch,) + self.input_shape)
+        return rng.standard_normal((batch,) + self.input_shape).astype(np.float32)
+
+    def make_target(self, rng, batch):
+        if self.input_kind == "tokens":  # next-token targets, flattened as the logits are
+            return rng.integers(0, self.classes, batch * int(np.prod(self.input_shape)))
+        return rng.integers(0, self.classes, batch)
 
 
 # ---- blitz LeNet (the seeds' CIFAR10 network) ------------------------------------------------------------------
@@ -151,7 +163,7 @@ def resnet18_torch(torch):
 
 
 def _bn_init(c):
-    return {"g": jnp.ones(c), "b": jnp.zeros(c)}
+    return {"g": jnp.ones(c, jnp.float32), "b": jnp.zeros(c, jnp.float32)}
 
 
 def _bn(p, x, eps=1e-5):
@@ -200,8 +212,90 @@ def resnet18_apply(p, x):
     return x @ p["fc"]["w"] + p["fc"]["b"]
 
 
+# ---- a small GPT (decoder-only transformer: 4 layers, d=128, 4 heads, context 64, byte vocabulary) -----------------
+
+GPT = dict(vocab=256, ctx=64, d=128, heads=4, layers=4)
+
+
+def gpt_torch(torch):
+    nn, F = torch.nn, torch.nn.functional
+    c = GPT
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1 = nn.LayerNorm(c["d"])
+            self.qkv = nn.Linear(c["d"], 3 * c["d"])
+            self.proj = nn.Linear(c["d"], c["d"])
+            self.ln2 = nn.LayerNorm(c["d"])
+            self.fc = nn.Linear(c["d"], 4 * c["d"])
+            self.out = nn.Linear(4 * c["d"], c["d"])
+
+        def forward(self, x):
+            B, T, D = x.shape
+            q, k, v = self.qkv(self.ln1(x)).split(D, dim=2)
+            q, k, v = (t.view(B, T, c["heads"], D // c["heads"]).transpose(1, 2) for t in (q, k, v))
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + self.proj(a.transpose(1, 2).reshape(B, T, D))
+            return x + self.out(F.gelu(self.fc(self.ln2(x))))
+
+    class Gpt(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(c["vocab"], c["d"])
+            self.pos = nn.Embedding(c["ctx"], c["d"])
+            self.blocks = nn.Sequential(*[Block() for _ in range(c["layers"])])
+            self.ln = nn.LayerNorm(c["d"])
+            self.head = nn.Linear(c["d"], c["vocab"], bias=False)
+
+        def forward(self, idx):
+            T = idx.shape[1]
+            x = self.tok(idx) + self.pos(torch.arange(T, device=idx.device))
+            return self.head(self.ln(self.blocks(x))).view(-1, c["vocab"])
+    return Gpt()
+
+
+def _ln(p, x, eps=1e-5):
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) * lax.rsqrt(v + eps) * p["g"] + p["b"]
+
+
+def gpt_init(key):
+    c = GPT
+    keys = iter(jax.random.split(key, 8 * c["layers"] + 4))
+    d = c["d"]
+    ln = lambda: {"g": jnp.ones(d, jnp.float32), "b": jnp.zeros(d, jnp.float32)}  # noqa: E731
+    p = {"tok": jax.random.normal(next(keys), (c["vocab"], d), jnp.float32),
+         "pos": jax.random.normal(next(keys), (c["ctx"], d), jnp.float32),
+         "ln": ln(), "head": _uniform(next(keys), (d, c["vocab"]), d), "blocks": []}
+    for _ in range(c["layers"]):
+        p["blocks"].append({"ln1": ln(), "qkv": _dense_params(next(keys), d, 3 * d),
+                            "proj": _dense_params(next(keys), d, d), "ln2": ln(),
+                            "fc": _dense_params(next(keys), d, 4 * d), "out": _dense_params(next(keys), 4 * d, d)})
+    return p
+
+
+def gpt_apply(p, idx):
+    c = GPT
+    B, T = idx.shape
+    D, H = c["d"], c["heads"]
+    x = p["tok"][idx] + p["pos"][:T]
+    mask = jnp.tril(jnp.ones((T, T), bool))
+    for b in p["blocks"]:
+        h = _ln(b["ln1"], x) @ b["qkv"]["w"] + b["qkv"]["b"]
+        q, k, v = (t.reshape(B, T, H, D // H).transpose(0, 2, 1, 3) for t in jnp.split(h, 3, axis=-1))
+        s = jnp.where(mask, (q @ k.transpose(0, 1, 3, 2)) / math.sqrt(D // H), -jnp.inf)
+        a = jax.nn.softmax(s, axis=-1) @ v
+        x = x + a.transpose(0, 2, 1, 3).reshape(B, T, D) @ b["proj"]["w"] + b["proj"]["b"]
+        h = jax.nn.gelu(_ln(b["ln2"], x) @ b["fc"]["w"] + b["fc"]["b"], approximate=False)
+        x = x + h @ b["out"]["w"] + b["out"]["b"]
+    return (_ln(p["ln"], x) @ p["head"]).reshape(-1, c["vocab"])
+
+
 MODELS = {
     "lenet": Spec((3, 32, 32), 10, lenet_torch, lenet_init, lenet_apply),
     "mlp": Spec((1, 28, 28), 10, mlp_torch, mlp_init, mlp_apply),
     "resnet18": Spec((3, 64, 64), 10, resnet18_torch, resnet18_init, resnet18_apply),
+    "gpt": Spec((GPT["ctx"],), GPT["vocab"], gpt_torch, gpt_init, gpt_apply, "tokens"),
 }

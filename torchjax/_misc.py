@@ -2,7 +2,7 @@
 from . import _dtype as D
 from ._tensor import Tensor
 
-__all__ = ["from_jax", "is_tensor", "is_storage", "is_floating_point", "is_complex", "is_nonzero", "numel", "typename",
+__all__ = ["from_jax", "from_dlpack", "is_tensor", "is_storage", "is_floating_point", "is_complex", "is_nonzero", "numel", "typename",
            "can_cast", "strided", "sparse_coo", "sparse_csr", "layout", "memory_format", "contiguous_format",
            "channels_last", "channels_last_3d", "preserve_format", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "set_float32_matmul_precision", "get_float32_matmul_precision",
@@ -20,6 +20,12 @@ def from_jax(array):
         return wrap(array, get_default_device())
     array = jax.numpy.asarray(array)
     return wrap(array, from_jax_device(next(iter(array.devices()))))
+
+
+def from_dlpack(ext_tensor):
+    """torch.from_dlpack: a tensor sharing memory with a DLPack producer (numpy, jax, PyTorch, a capsule)."""
+    from .utils.dlpack import from_dlpack as f
+    return f(ext_tensor)
 
 
 def is_tensor(obj):

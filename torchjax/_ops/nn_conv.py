@@ -1,4 +1,6 @@
 """Convolutions: F.conv1d/2d/3d and F.conv_transpose1d/2d/3d (and torch.conv*), on lax.conv_general_dilated."""
+import os
+
 import jax.numpy as jnp
 from jax import lax
 
@@ -23,20 +25,74 @@ def _ntuple(x, n, name="stride"):
     return (int(x),) * n
 
 
+def _conv2d_gemm(x, w, stride, pads, dil, layout="nhwc"):
+    """2-D convolution (groups=1) as im2col + one GEMM: x (B, C, H, W), w (O, C, kh, kw) -> (B, O, Ho, Wo).
+    The patches are kh*kw static strided slices of the padded input; XLA fuses them into the GEMM's operand and
+    their transposes (pads + adds) into the backward, which on the CPU beats its own convolution (see
+    benchmarks/conv_cpu.py)."""
+    B, C, H, W = x.shape
+    O, _, kh, kw = w.shape
+    (sh, sw), (dh, dw) = stride, dil
+    (ph0, ph1), (pw0, pw1) = pads
+    Ho = (H + ph0 + ph1 - dh * (kh - 1) - 1) // sh + 1
+    Wo = (W + pw0 + pw1 - dw * (kw - 1) - 1) // sw + 1
+    if layout == "nhwc":
+        xt = jnp.transpose(x, (0, 2, 3, 1))
+        if ph0 or ph1 or pw0 or pw1:
+            xt = lax.pad(xt, jnp.zeros((), xt.dtype), ((0, 0, 0), (ph0, ph1, 0), (pw0, pw1, 0), (0, 0, 0)))
+        cols = [lax.slice(xt, (0, i * dh, j * dw, 0), (B, i * dh + (Ho - 1) * sh + 1, j * dw + (Wo - 1) * sw + 1, C),
+                          (1, sh, sw, 1)) for i in range(kh) for j in range(kw)]
+        patches = cols[0] if len(cols) == 1 else jnp.concatenate(cols, axis=-1)  # (B, Ho, Wo, kh*kw*C)
+        wm = jnp.transpose(w, (2, 3, 1, 0)).reshape(kh * kw * C, O)
+        y = lax.dot_general(patches.reshape(B * Ho * Wo, kh * kw * C), wm, (((1,), (0,)), ((), ())),
+                            precision=lax.Precision.HIGHEST)
+        return jnp.transpose(y.reshape(B, Ho, Wo, O), (0, 3, 1, 2))
+    # "nchw": patches (B, C*kh*kw, Ho*Wo), batched GEMM with the weight
+    if ph0 or ph1 or pw0 or pw1:
+        x = lax.pad(x, jnp.zeros((), x.dtype), ((0, 0, 0), (0, 0, 0), (ph0, ph1, 0), (pw0, pw1, 0)))
+    cols = [lax.slice(x, (0, 0, i * dh, j * dw), (B, C, i * dh + (Ho - 1) * sh + 1, j * dw + (Wo - 1) * sw + 1),
+                      (1, 1, sh, sw)) for i in range(kh) for j in range(kw)]
+    patches = jnp.stack(cols, axis=2).reshape(B, C * kh * kw, Ho * Wo)
+    y = lax.dot_general(w.reshape(O, C * kh * kw), patches, (((1,), (1,)), ((), ())),
+                        precision=lax.Precision.HIGHEST)  # (O, B, HoWo)
+    return jnp.transpose(y.reshape(O, B, Ho, Wo), (1, 0, 2, 3))
+
+
 _DIMS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
 
 
 def _conv(st, x, w, b):
-    dt, stride, pads, dil, groups, batched = st
+    dt, stride, pads, dil, groups, batched, gemm = st
     x, w = cast(x, dt), cast(w, dt)
     if not batched:
         x = x[None]
     n = x.ndim - 2
-    y = lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dil, feature_group_count=groups,
-                                 dimension_numbers=_DIMS[n], precision=lax.Precision.HIGHEST)
+    if gemm:
+        y = _conv2d_gemm(x, w, stride, pads, dil)
+    else:
+        y = lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dil, feature_group_count=groups,
+                                     dimension_numbers=_DIMS[n], precision=lax.Precision.HIGHEST)
     if b is not None:
         y = y + cast(b, dt).reshape((1, -1) + (1,) * n)
     return y if batched else y[0]
+
+
+_CPU_LOWERING = os.environ.get("TORCHJAX_CPU_CONV", "auto")  # auto | xla | gemm
+
+
+def _use_gemm(device, n, groups, dtype, cin, k, out_spatial):
+    """Whether a convolution on `device` runs as im2col + GEMM instead of XLA's convolution. Chosen by measurement
+    (benchmarks/conv_cpu.py, 2-core CPU, jax 0.10): on the CPU, XLA's convolution is slow for 1x1 kernels (its
+    backward), for few input features per output (C*kh*kw <= 256: LeNet's convs, a 3-channel stem) and for tiny
+    output maps (<= 4x4: ResNet's last stages, where it is 10-30x slower); elsewhere (3x3 convs over 64-256
+    channels on 8x8 and larger maps) it wins. Other platforms (GPU: cuDNN) always use XLA's convolution."""
+    if n != 2 or groups != 1 or device.type != "cpu" or _CPU_LOWERING == "xla":
+        return False
+    if not (dtype.is_floating_point or dtype.is_complex):
+        return False
+    if _CPU_LOWERING == "gemm":
+        return True
+    return k[0] * k[1] == 1 or cin * k[0] * k[1] <= 256 or out_spatial[0] * out_spatial[1] <= 16
 
 
 def _conv_t(st, x, w, b):
@@ -132,7 +188,9 @@ def _convnd(n, fname, input, weight, bias, stride, padding, dilation, groups):
     if any(p < e for p, e in zip(padded, eff)):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
-    st = (np_dtype(input.dtype), stride, pads, dilation, int(groups), batched)
+    out_sp = [(padded[i] - eff[i]) // stride[i] + 1 for i in range(n)]
+    gemm = _use_gemm(input.device, n, groups, input.dtype, cin, k, out_sp)
+    st = (np_dtype(input.dtype), stride, pads, dilation, int(groups), batched, gemm)
     return call(_CONV, [input, weight, bias], st, name=None if batched else "SqueezeBackward1")
 
 
