@@ -10,9 +10,9 @@ from .registry import function
 F = "torch.nn.functional"
 
 
-def _linear(dt, b, x, wt):
-    x, wt = cast(x, dt), cast(wt, dt)
-    y = lax.dot_general(x, wt, (((x.ndim - 1,), (0,)), ((), ())))
+def _linear(dt, b, x, w):
+    x, w = cast(x, dt), cast(w, dt)
+    y = lax.dot_general(x, w, (((x.ndim - 1,), (1,)), ((), ())))
     if b is not None:
         y = y + cast(b, dt)
     return y
@@ -56,8 +56,9 @@ def linear(input, weight, bias=None):
         name = "ViewBackward0" if bias is not None else "SqueezeBackward4"
     else:
         name = "ViewBackward0" if bias is not None else "UnsafeViewBackward0"
-    # torch computes addmm(bias, input, weight.t()): the node's next_functions are (bias, input, TBackward0)
-    return call(_LINEAR, [bias, input, weight.t()], np_dtype(input.dtype), name=name)
+    # torch computes addmm(bias, input, weight.t()): next_functions start with bias, then input. (torch's third
+    # edge goes through a TBackward0 node; passing weight.t() here would change XLA's summation order.)
+    return call(_LINEAR, [bias, input, weight], np_dtype(input.dtype), name=name)
 
 
 def _cn(d):
