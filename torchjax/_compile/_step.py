@@ -29,7 +29,7 @@ from jax._src import core as _jcore
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from . import _capture, _trace
-from ._forward import CompiledCallable, RETRACE_WARN, _device_of
+from ._forward import CompiledCallable, RETRACE_WARN, _device_of, _same_type_ok, _slim
 from ._guards import Guards
 
 warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
@@ -177,7 +177,7 @@ class CompiledStep:
             msg = _trace.describe(e, self.label)
             if _trace.is_data_dependent(e):
                 raise RuntimeError(msg) from e
-            raise type(e)(msg) if _forward_same(e) else RuntimeError(msg) from e
+            raise type(e)(msg) if _same_type_ok(e) else RuntimeError(msg) from e
         self.traces += 1
         if self.traces > RETRACE_WARN:
             warnings.warn(f"{self.label}: recompiled {self.traces} times (new input shapes/dtypes, grad state or "
@@ -205,21 +205,3 @@ class CompiledStep:
         _slim(cap)
         self.cache.setdefault(key, []).append(entry)
         return entry
-
-
-def _forward_same(e):
-    try:
-        type(e)("x")
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def _slim(cap):
-    tr = cap.trace
-    tr.bound = {}
-    tr.py_inputs = {}
-    tr.gen_keys = {}
-    tr.lifted = {}
-    tr.tensors_seen = {}
-    tr.jtrace = None
