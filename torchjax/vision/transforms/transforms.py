@@ -337,26 +337,28 @@ class RandomCrop(_Transform):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class _RandomFlip(_Transform):
+class _RandomOp(_Transform):
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
 
     def forward(self, img):
-        if _torch().rand(1) < self.p:
-            return self._flip(img)
+        if _torch().rand(1).item() < self.p:
+            return self._apply(img)
         return img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomHorizontalFlip(_RandomFlip):
-    _flip = staticmethod(F.hflip)
+class RandomHorizontalFlip(_RandomOp):
+    def _apply(self, img):
+        return F.hflip(img)
 
 
-class RandomVerticalFlip(_RandomFlip):
-    _flip = staticmethod(F.vflip)
+class RandomVerticalFlip(_RandomOp):
+    def _apply(self, img):
+        return F.vflip(img)
 
 
 class RandomPerspective(_Transform):
@@ -789,20 +791,6 @@ class GaussianBlur(_Transform):
 
     def __repr__(self):
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
-
-
-class _RandomOp(_Transform):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if _torch().rand(1).item() < self.p:
-            return self._apply(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
 
 
 class RandomInvert(_RandomOp):
