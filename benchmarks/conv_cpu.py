@@ -1,5 +1,5 @@
-"""CPU convolution lowerings, measured: XLA's conv (NCHW and NHWC) against im2col + one GEMM, forward and
-forward+backward, for the LeNet and ResNet-18 (3x64x64) conv shapes. Used to choose torchjax's CPU lowering
+"""CPU convolution lowerings, measured: XLA's conv (NCHW and NHWC) against torchjax's im2col + one GEMM, forward
+and forward+backward, for the LeNet and ResNet-18 (3x64x64) conv shapes. Used to choose torchjax's CPU lowering
 (torchjax/_ops/nn_conv.py); run it on a new machine to re-check the choice.
 
     python benchmarks/conv_cpu.py [--batch 4,32,64] [--torch]
@@ -40,12 +40,7 @@ def im2col(x, w, s, p):
     return _conv2d_gemm(x, w, (s, s), ((p, p), (p, p)), (1, 1))
 
 
-def im2col_nchw(x, w, s, p):
-    from torchjax._ops.nn_conv import _conv2d_gemm
-    return _conv2d_gemm(x, w, (s, s), ((p, p), (p, p)), (1, 1), layout="nchw")
-
-
-VARIANTS = {"xla": xla_nchw, "xla_nhwc": xla_nhwc, "gemm": im2col, "gemm_nchw": im2col_nchw}
+VARIANTS = {"xla": xla_nchw, "xla_nhwc": xla_nhwc, "gemm": im2col}
 
 
 def timeit(f, *a, reps=None):
@@ -73,6 +68,7 @@ def main():
     ap.add_argument("--batch", default="4,32,64")
     ap.add_argument("--shapes", default="")
     ap.add_argument("--torch", action="store_true", help="also time PyTorch's conv (oneDNN)")
+    ap.add_argument("--torch-threads", type=int, default=1)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     print(f"{'shape':<13}{'B':>4} " + "".join(f"{v + ' f':>11}{v + ' fb':>12}" for v in VARIANTS)
@@ -100,7 +96,7 @@ def main():
                 row += [timeit(f, x, w), timeit(fbj, x, w)]
             if args.torch:
                 import torch
-                torch.set_num_threads(2)
+                torch.set_num_threads(args.torch_threads)
                 tx = torch.tensor(np.asarray(x), requires_grad=True)
                 tw = torch.tensor(np.asarray(w), requires_grad=True)
 

@@ -13,6 +13,13 @@ warnings.filterwarnings("ignore", category=UserWarning)
 RNG = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def _reseed():
+    """Each test draws the same arrays however xdist orders the tests."""
+    global RNG
+    RNG = np.random.default_rng(0)
+
+
 def F(xp):
     return xp.nn.functional
 

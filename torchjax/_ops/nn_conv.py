@@ -25,37 +25,33 @@ def _ntuple(x, n, name="stride"):
     return (int(x),) * n
 
 
-def _conv2d_gemm(x, w, stride, pads, dil, layout="nhwc"):
-    """2-D convolution (groups=1) as im2col + one GEMM: x (B, C, H, W), w (O, C, kh, kw) -> (B, O, Ho, Wo).
-    The patches are kh*kw static strided slices of the padded input; XLA fuses them into the GEMM's operand and
-    their transposes (pads + adds) into the backward, which on the CPU beats its own convolution (see
-    benchmarks/conv_cpu.py)."""
-    B, C, H, W = x.shape
-    O, _, kh, kw = w.shape
+def _patches(x, kh, kw, stride, dil, pads):
+    """im2col: x (B, C, H, W) -> (C*kh*kw, B*Ho*Wo), rows ordered (c, i, j) as the weight's (O, C, kh, kw).
+    Built in two levels: kw column shifts stacked first, then kh row shifts of that stack. A single kh*kw-way
+    stack or concatenate is what XLA's CPU backend handles badly (5x slower at LeNet's 5x5 kernels)."""
     (sh, sw), (dh, dw) = stride, dil
     (ph0, ph1), (pw0, pw1) = pads
-    Ho = (H + ph0 + ph1 - dh * (kh - 1) - 1) // sh + 1
-    Wo = (W + pw0 + pw1 - dw * (kw - 1) - 1) // sw + 1
-    if layout == "nhwc":
-        xt = jnp.transpose(x, (0, 2, 3, 1))
-        if ph0 or ph1 or pw0 or pw1:
-            xt = lax.pad(xt, jnp.zeros((), xt.dtype), ((0, 0, 0), (ph0, ph1, 0), (pw0, pw1, 0), (0, 0, 0)))
-        cols = [lax.slice(xt, (0, i * dh, j * dw, 0), (B, i * dh + (Ho - 1) * sh + 1, j * dw + (Wo - 1) * sw + 1, C),
-                          (1, sh, sw, 1)) for i in range(kh) for j in range(kw)]
-        patches = cols[0] if len(cols) == 1 else jnp.concatenate(cols, axis=-1)  # (B, Ho, Wo, kh*kw*C)
-        wm = jnp.transpose(w, (2, 3, 1, 0)).reshape(kh * kw * C, O)
-        y = lax.dot_general(patches.reshape(B * Ho * Wo, kh * kw * C), wm, (((1,), (0,)), ((), ())),
-                            precision=lax.Precision.HIGHEST)
-        return jnp.transpose(y.reshape(B, Ho, Wo, O), (0, 3, 1, 2))
-    # "nchw": patches (B, C*kh*kw, Ho*Wo), batched GEMM with the weight
+    xt = jnp.transpose(x, (1, 0, 2, 3))  # (C, B, H, W): the GEMM's rows are channel-major
     if ph0 or ph1 or pw0 or pw1:
-        x = lax.pad(x, jnp.zeros((), x.dtype), ((0, 0, 0), (0, 0, 0), (ph0, ph1, 0), (pw0, pw1, 0)))
-    cols = [lax.slice(x, (0, 0, i * dh, j * dw), (B, C, i * dh + (Ho - 1) * sh + 1, j * dw + (Wo - 1) * sw + 1),
-                      (1, 1, sh, sw)) for i in range(kh) for j in range(kw)]
-    patches = jnp.stack(cols, axis=2).reshape(B, C * kh * kw, Ho * Wo)
-    y = lax.dot_general(w.reshape(O, C * kh * kw), patches, (((1,), (1,)), ((), ())),
-                        precision=lax.Precision.HIGHEST)  # (O, B, HoWo)
-    return jnp.transpose(y.reshape(O, B, Ho, Wo), (1, 0, 2, 3))
+        xt = lax.pad(xt, jnp.zeros((), xt.dtype), ((0, 0, 0), (0, 0, 0), (ph0, ph1, 0), (pw0, pw1, 0)))
+    C, B, Hp, Wp = xt.shape
+    Ho, Wo = (Hp - dh * (kh - 1) - 1) // sh + 1, (Wp - dw * (kw - 1) - 1) // sw + 1
+    cols = jnp.stack([lax.slice(xt, (0, 0, 0, j * dw), (C, B, Hp, j * dw + (Wo - 1) * sw + 1), (1, 1, 1, sw))
+                      for j in range(kw)], axis=1)  # (C, kw, B, Hp, Wo)
+    rows = jnp.stack([lax.slice(cols, (0, 0, 0, i * dh, 0), (C, kw, B, i * dh + (Ho - 1) * sh + 1, Wo), (1, 1, 1, sh, 1))
+                      for i in range(kh)], axis=1)  # (C, kh, kw, B, Ho, Wo)
+    return rows.reshape(C * kh * kw, B * Ho * Wo), Ho, Wo
+
+
+def _conv2d_gemm(x, w, stride, pads, dil):
+    """2-D convolution (groups=1) as im2col + one GEMM: x (B, C, H, W), w (O, C, kh, kw) -> (B, O, Ho, Wo).
+    The weight is the GEMM's left operand, so the forward is (O, K) x (K, N) and the transposes that autodiff
+    derives (weight gradient: a GEMM with the patches; input gradient: a GEMM, then pads and adds) are the forms
+    XLA's CPU backend runs fastest (benchmarks/conv_cpu.py)."""
+    O, C, kh, kw = w.shape
+    patches, Ho, Wo = _patches(x, kh, kw, stride, dil, pads)
+    y = lax.dot_general(w.reshape(O, C * kh * kw), patches, (((1,), (0,)), ((), ())), precision=lax.Precision.HIGHEST)
+    return jnp.transpose(y.reshape(O, x.shape[0], Ho, Wo), (1, 0, 2, 3))
 
 
 _DIMS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
@@ -77,23 +73,17 @@ def _conv(st, x, w, b):
     return y if batched else y[0]
 
 
-_CPU_LOWERING = os.environ.get("TORCHJAX_CPU_CONV", "auto")  # auto | xla | gemm
+_CPU_LOWERING = os.environ.get("TORCHJAX_CPU_CONV", "auto")  # auto | xla
 
 
-def _use_gemm(device, n, groups, dtype, cin, k, out_spatial):
-    """Whether a convolution on `device` runs as im2col + GEMM instead of XLA's convolution. Chosen by measurement
-    (benchmarks/conv_cpu.py, 2-core CPU, jax 0.10): on the CPU, XLA's convolution is slow for 1x1 kernels (its
-    backward) and for tiny output maps (<= 4x4: ResNet's last stages, where it is 10-30x slower); elsewhere it is
-    kept. (im2col also wins LeNet's convs measured alone, but inside a whole compiled LeNet step at batch 64 XLA's
-    conv measured faster: 12.9 vs 10.0 steps/s, so that case stays on XLA.) Other platforms (GPU: cuDNN) always
-    use XLA's convolution."""
+def _use_gemm(device, n, groups, dtype):
+    """Whether a convolution runs as im2col + GEMM instead of XLA's convolution: on the CPU, for 2-D convolutions
+    with groups=1. Chosen by measurement (benchmarks/conv_cpu.py, 2-core CPU, jax 0.10): XLA's CPU convolution is
+    1.2-9x slower on LeNet's and most of ResNet-18's shapes, forward+backward, and 10-30x on ResNet's 2x2 maps.
+    Other platforms (GPU: cuDNN) keep XLA's convolution."""
     if n != 2 or groups != 1 or device.type != "cpu" or _CPU_LOWERING == "xla":
         return False
-    if not (dtype.is_floating_point or dtype.is_complex):
-        return False
-    if _CPU_LOWERING == "gemm":
-        return True
-    return k[0] * k[1] == 1 or out_spatial[0] * out_spatial[1] <= 16
+    return dtype.is_floating_point or dtype.is_complex
 
 
 def _conv_t(st, x, w, b):
@@ -189,8 +179,7 @@ def _convnd(n, fname, input, weight, bias, stride, padding, dilation, groups):
     if any(p < e for p, e in zip(padded, eff)):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
-    out_sp = [(padded[i] - eff[i]) // stride[i] + 1 for i in range(n)]
-    gemm = _use_gemm(input.device, n, groups, input.dtype, cin, k, out_sp)
+    gemm = _use_gemm(input.device, n, groups, input.dtype)
     st = (np_dtype(input.dtype), stride, pads, dilation, int(groups), batched, gemm)
     return call(_CONV, [input, weight, bias], st, name=None if batched else "SqueezeBackward1")
 
