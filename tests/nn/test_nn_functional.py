@@ -164,6 +164,23 @@ def test_pool(name, fn, shape):
     run(lambda xp, x: fn(F(xp), x), [arr(*shape) if "lp" not in name else arr(*shape, positive=True)])
 
 
+@pytest.mark.parametrize("n,shape,k", [(2, (2, 3, 8, 8), 2), (2, (2, 3, 9, 7), 2), (2, (3, 7, 7), 3), (1, (2, 2, 6), 2),
+                                       (3, (1, 2, 4, 4, 4), 2), (2, (2, 3, 6, 6), (2, 3))])
+def test_max_pool_kernel_equal_stride_ties_nan(n, shape, k):
+    """The reshape lowering of kernel == stride pools: ties send the gradient to the first maximum, NaN wins."""
+    x = arr(*shape)
+    x[..., 0] = x[..., 1] = 0
+    x.flat[5], x.flat[12] = np.nan, np.inf
+    outs = []
+    for xp in (torch, torchjax):
+        t = xp.tensor(x, requires_grad=True)
+        y = getattr(F(xp), f"max_pool{n}d")(t, k)
+        (y * xp.tensor(arr(*y.shape, seed=1))).sum().backward()
+        outs.append((y.detach().numpy(), t.grad.numpy()))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+
+
 def test_lp_pool_nan_gradients():
     run(lambda xp, x: F(xp).lp_pool2d(x, 1.5, 2), [arr(1, 2, 6, 6)])
 

@@ -1,5 +1,6 @@
 """Pooling: max/avg/lp pools (return_indices, ceil_mode, dilation), adaptive pools, max_unpool."""
 import functools
+import itertools
 import math
 
 import jax
@@ -163,13 +164,13 @@ def _blocks(x, k):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _block_max(x, k):
-    """Max pool with kernel == stride, no padding or dilation, the spatial sizes multiples of the kernel: a reshape
-    and a max, which XLA's CPU backend runs several times faster than reduce_window and its select-and-scatter
-    gradient. The gradient goes to the first maximum of each window, as torch's."""
-    n = len(k)
-    lead = x.ndim - n
-    split = x.shape[:lead] + tuple(v for i in range(n) for v in (x.shape[lead + i] // k[i], k[i]))
-    return jnp.max(x.reshape(split), axis=tuple(lead + 2 * i + 1 for i in range(n)))
+    """Max pool with kernel == stride, no padding or dilation, the spatial sizes multiples of the kernel: the
+    maximum of the prod(k) strided slices, and a gradient through the reshaped windows. XLA's CPU backend runs
+    both several times faster than reduce_window and its select-and-scatter gradient. The gradient goes to the
+    first maximum of each window (NaN first), as torch's."""
+    offsets = itertools.product(*[range(v) for v in k])
+    return functools.reduce(jnp.maximum, [x[(Ellipsis,) + tuple(slice(o, None, v) for o, v in zip(off, k))]
+                                          for off in offsets])
 
 
 @_block_max.defjvp
