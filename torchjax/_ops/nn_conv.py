@@ -28,7 +28,7 @@ def _ntuple(x, n, name="stride"):
 def _patches(x, kh, kw, stride, dil, pads):
     """im2col: x (B, C, H, W) -> (C*kh*kw, B*Ho*Wo), rows ordered (c, i, j) as the weight's (O, C, kh, kw).
     Built in two levels: kw column shifts stacked first, then kh row shifts of that stack. A single kh*kw-way
-    stack or concatenate is what XLA's CPU backend handles badly (5x slower at LeNet's 5x5 kernels)."""
+    stack or concatenate is what XLA's CPU backend handles badly (3-5x slower at LeNet's 5x5 kernels)."""
     (sh, sw), (dh, dw) = stride, dil
     (ph0, ph1), (pw0, pw1) = pads
     xt = jnp.transpose(x, (1, 0, 2, 3))  # (C, B, H, W): the GEMM's rows are channel-major

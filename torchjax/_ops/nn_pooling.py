@@ -192,7 +192,7 @@ def _maxpool_fn(st, x):
         if not with_idx:
             return val if batched else val[0]
         return (val, ind) if batched else (val[0], ind[0])
-    if (k == s and not any(p) and all(v == 1 for v in d) and jnp.issubdtype(x.dtype, jnp.floating)
+    if (k == s and not any(p) and jnp.issubdtype(x.dtype, jnp.floating)
             and all(o * kk <= L for o, kk, L in zip(out, k, spatial))):
         y = _block_max(x[(Ellipsis,) + tuple(slice(0, o * kk) for o, kk in zip(out, k))], k)
         return y if batched else y[0]
