@@ -32,9 +32,6 @@ from . import _capture, _trace
 from ._forward import CompiledCallable, RETRACE_WARN, _device_of, _same_type_ok, _slim
 from ._guards import Guards
 
-warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
-
-
 class StepEntry:
     def __init__(self, cap, guards, device, donate, rebind):
         self.cap = cap
@@ -52,7 +49,17 @@ class StepEntry:
     def jitted(self, donate):
         f = self._jit.get(donate)
         if f is None:
-            f = self._jit[donate] = jax.jit(self.fun, donate_argnums=self.donated if donate else ())
+            jitted = jax.jit(self.fun, donate_argnums=self.donated if donate else ())
+
+            def f(*vals):  # the first call compiles
+                # a state buffer that no output can reuse is simply not donated: JAX's compile-time warning
+                # about it is noise for the user's step
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+                    out = jitted(*vals)
+                self._jit[donate] = jitted
+                return out
+            self._jit[donate] = f
         return f
 
     def run(self, flat):
