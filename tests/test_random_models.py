@@ -6,6 +6,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import torchjax  # noqa: E402
+from _models import blitz_lenet  # noqa: E402
 
 SEEDS = [0, 1, 7, 20]
 
@@ -50,28 +51,9 @@ def test_seeded_dataloader_shuffle_order(seed):
 
 
 def _lenet_losses(lib, steps, seed=0):
-    nn, F = lib.nn, lib.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 6, 5)
-            self.pool = nn.MaxPool2d(2, 2)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.drop = nn.Dropout(0.1)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = self.pool(F.relu(self.conv1(x)))
-            x = self.pool(F.relu(self.conv2(x)))
-            x = lib.flatten(x, 1)
-            x = self.drop(F.relu(self.fc1(x)))
-            return self.fc3(F.relu(self.fc2(x)))
-
+    nn = lib.nn
     lib.manual_seed(seed)
-    net = Net()
+    net = blitz_lenet(lib, dropout=0.1)
     images = lib.randn(64, 3, 32, 32)
     labels = lib.randint(0, 10, (64,))
     loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(images, labels), batch_size=4, shuffle=True)

@@ -8,31 +8,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 import torchjax  # noqa: E402
+from _models import blitz_lenet as lenet  # noqa: E402
 
 STEPS = 20
-
-
-def lenet(xp):
-    nn, F = xp.nn, xp.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 6, 5)
-            self.pool = nn.MaxPool2d(2, 2)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = self.pool(F.relu(self.conv1(x)))
-            x = self.pool(F.relu(self.conv2(x)))
-            x = xp.flatten(x, 1)
-            x = F.relu(self.fc1(x))
-            x = F.relu(self.fc2(x))
-            return self.fc3(x)
-    return Net()
 
 
 def mlp_dropout(xp):

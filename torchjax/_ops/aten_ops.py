@@ -36,22 +36,23 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
     return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
+def _grid_sampler_nd(n, input, grid, interpolation_mode, padding_mode, align_corners):
+    if input.ndim != n + 2 or grid.ndim != n + 2:
+        raise RuntimeError(f"grid_sampler(): expected {n + 2}D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if n == 3 and interpolation_mode == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
 @function()
 def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
-    if input.ndim != 4 or grid.ndim != 4:
-        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same number of dimensions, but got "
-                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+    return _grid_sampler_nd(2, input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 @function()
 def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
-    if input.ndim != 5 or grid.ndim != 5:
-        raise RuntimeError(f"grid_sampler(): expected 5D input and grid with same number of dimensions, but got "
-                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    if interpolation_mode == 2:
-        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+    return _grid_sampler_nd(3, input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 # ---- torch.ops.aten -------------------------------------------------------------------------------------------------

@@ -95,18 +95,18 @@ class QuantizedWeight(Tensor):
     def int_repr(self):
         return wrap(self._q._wq, _cpu())
 
-    def q_scale(self):
+    def _require_per_tensor(self):
         if self._per_channel():
             raise RuntimeError("Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could "
                                "this error message be improved?  If so, please report an enhancement request to "
                                "PyTorch.)")
+
+    def q_scale(self):
+        self._require_per_tensor()
         return float(self._q._scale)
 
     def q_zero_point(self):
-        if self._per_channel():
-            raise RuntimeError("Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could "
-                               "this error message be improved?  If so, please report an enhancement request to "
-                               "PyTorch.)")
+        self._require_per_tensor()
         return int(self._q._zp)
 
     def q_per_channel_scales(self):
