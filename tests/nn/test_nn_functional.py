@@ -142,6 +142,8 @@ POOLS = [
     ("max2d", lambda F, x: F.max_pool2d(x, 3, 2, 1), (2, 3, 9, 9)),
     ("max2d_ceil", lambda F, x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), (2, 3, 10, 10)),
     ("max2d_idx", lambda F, x: F.max_pool2d(x, 3, 2, 1, return_indices=True, dilation=2), (2, 3, 10, 10)),
+    ("max2d_dilated", lambda F, x: F.max_pool2d(x, 3, 2, 1, dilation=2), (2, 3, 10, 10)),
+    ("max3d_dilated", lambda F, x: F.max_pool3d(x, 2, 1, dilation=(1, 2, 1)), (1, 2, 4, 5, 4)),
     ("max1d_idx", lambda F, x: F.max_pool1d(x, 2, return_indices=True), (3, 10)),
     ("max3d", lambda F, x: F.max_pool3d(x, 2, ceil_mode=True, return_indices=True), (1, 2, 5, 5, 5)),
     ("avg2d", lambda F, x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True), (2, 3, 10, 10)),
