@@ -1,5 +1,5 @@
 """CPU convolution lowerings, measured: XLA's conv (NCHW and NHWC) against torchjax's im2col + one GEMM, forward
-and forward+backward, for the LeNet and ResNet-18 (3x64x64) conv shapes. Used to choose torchjax's CPU lowering
+and the native direct convolution (torchjax/_csrc/conv2d.cc), forward and forward+backward, for the LeNet and ResNet-18 (3x64x64) conv shapes. Used to choose torchjax's CPU lowering
 (torchjax/_ops/nn_conv.py); run it on a new machine to re-check the choice.
 
     python benchmarks/conv_cpu.py [--batch 4,32,64] [--torch]
@@ -40,7 +40,12 @@ def im2col(x, w, s, p):
     return _conv2d_gemm(x, w, (s, s), ((p, p), (p, p)), (1, 1))
 
 
-VARIANTS = {"xla": xla_nchw, "xla_nhwc": xla_nhwc, "gemm": im2col}
+def direct(x, w, s, p):
+    from torchjax._csrc.conv2d import conv2d
+    return conv2d(x, w, (s, s), ((p, p), (p, p)), (1, 1))
+
+
+VARIANTS = {"xla": xla_nchw, "xla_nhwc": xla_nhwc, "gemm": im2col, "direct": direct}
 
 
 def timeit(f, *a, reps=None):
@@ -69,9 +74,11 @@ def main():
     ap.add_argument("--shapes", default="")
     ap.add_argument("--torch", action="store_true", help="also time PyTorch's conv (oneDNN)")
     ap.add_argument("--torch-threads", type=int, default=1)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
     args = ap.parse_args()
+    variants = {v: VARIANTS[v] for v in args.variants.split(",")}
     rng = np.random.default_rng(0)
-    print(f"{'shape':<13}{'B':>4} " + "".join(f"{v + ' f':>11}{v + ' fb':>12}" for v in VARIANTS)
+    print(f"{'shape':<13}{'B':>4} " + "".join(f"{v + ' f':>11}{v + ' fb':>12}" for v in variants)
           + ("   torch f  torch fb" if args.torch else "") + "   (ms)")
     for b in [int(v) for v in args.batch.split(",")]:
         for name, ci, h, co, k, s, p in SHAPES:
@@ -81,7 +88,7 @@ def main():
             w = jnp.asarray(rng.standard_normal((co, ci, k, k), np.float32) * 0.1)
             row = []
             ref = None
-            for vn, fn in VARIANTS.items():
+            for vn, fn in variants.items():
                 f = jax.jit(lambda x, w, fn=fn: fn(x, w, s, p))
 
                 def fb(x, w, fn=fn):

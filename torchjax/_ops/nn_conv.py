@@ -1,10 +1,13 @@
 """Convolutions: F.conv1d/2d/3d and F.conv_transpose1d/2d/3d (and torch.conv*), on lax.conv_general_dilated."""
+import math
 import os
 
 import jax.numpy as jnp
 from jax import lax
 
+from .. import _csrc
 from .. import _dtype as D
+from .._csrc import conv2d as native_conv2d
 from .._tensor import Tensor
 from ._common import cast, np_dtype
 from .kernel import Kernel, call
@@ -58,12 +61,14 @@ _DIMS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OI
 
 
 def _conv(st, x, w, b):
-    dt, stride, pads, dil, groups, batched, gemm = st
+    dt, stride, pads, dil, groups, batched, lowering = st
     x, w = cast(x, dt), cast(w, dt)
     if not batched:
         x = x[None]
     n = x.ndim - 2
-    if gemm:
+    if lowering == "direct":
+        y = native_conv2d.conv2d(x, w, stride, pads, dil)
+    elif lowering == "gemm":
         y = _conv2d_gemm(x, w, stride, pads, dil)
     else:
         y = lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dil, feature_group_count=groups,
@@ -73,17 +78,30 @@ def _conv(st, x, w, b):
     return y if batched else y[0]
 
 
-_CPU_LOWERING = os.environ.get("TORCHJAX_CPU_CONV", "auto")  # auto | xla
+_CPU_LOWERING = os.environ.get("TORCHJAX_CPU_CONV", "auto")  # auto | direct | gemm | xla
 
 
-def _use_gemm(device, n, groups, dtype):
-    """Whether a convolution runs as im2col + GEMM instead of XLA's convolution: on the CPU, for 2-D convolutions
-    with groups=1. Chosen by measurement (benchmarks/conv_cpu.py, 2-core CPU, jax 0.10): XLA's CPU convolution is
-    1.2-9x slower on LeNet's and most of ResNet-18's shapes, forward+backward, and 10-30x on ResNet's 2x2 maps.
-    Other platforms (GPU: cuDNN) keep XLA's convolution."""
-    if n != 2 or groups != 1 or device.type != "cpu" or _CPU_LOWERING == "xla":
-        return False
-    return dtype.is_floating_point or dtype.is_complex
+def _lowering(device, dtype, groups, w_shape, positions):
+    """How a convolution runs, chosen by measurement (benchmarks/conv_cpu.py, 2-core CPU, jax 0.10):
+
+    - "direct": the native kernels of torchjax/_csrc/conv2d.cc, for 2-D float32 convolutions on the CPU whose
+      per-image patches matrix is narrow (C*kh*kw <= 1024) and long (>= 100 output positions): LeNet's, ResNet's
+      stem and layer1, 1.3-4.5x faster than im2col + GEMM forward+backward (LeNet conv1 at batch 64: 4.5 ms,
+      PyTorch 7.1 ms);
+    - "gemm": im2col + one GEMM (_conv2d_gemm) for the other 2-D CPU convolutions with groups=1, where XLA's
+      convolution is 1.2-9x slower forward+backward (10-30x on ResNet's 2x2 maps);
+    - "xla": XLA's convolution everywhere else, and always on other platforms (GPU: cuDNN).
+
+    TORCHJAX_CPU_CONV=direct|gemm|xla forces one where it applies."""
+    if len(w_shape) != 4 or groups != 1 or device.type != "cpu" or _CPU_LOWERING == "xla":
+        return "xla"
+    if not (dtype.is_floating_point or dtype.is_complex):
+        return "xla"
+    if dtype is not D.float32 or _CPU_LOWERING == "gemm" or not _csrc.available():
+        return "gemm"
+    if _CPU_LOWERING == "direct" or (math.prod(w_shape[1:]) <= 1024 and positions >= 100):
+        return "direct"
+    return "gemm"
 
 
 def _conv_t(st, x, w, b):
@@ -179,8 +197,9 @@ def _convnd(n, fname, input, weight, bias, stride, padding, dilation, groups):
     if any(p < e for p, e in zip(padded, eff)):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
-    gemm = _use_gemm(input.device, n, groups, input.dtype)
-    st = (np_dtype(input.dtype), stride, pads, dilation, int(groups), batched, gemm)
+    positions = math.prod((p - e) // s + 1 for p, e, s in zip(padded, eff, stride))
+    lowering = _lowering(input.device, input.dtype, groups, tuple(weight.shape), positions)
+    st = (np_dtype(input.dtype), stride, pads, dilation, int(groups), batched, lowering)
     return call(_CONV, [input, weight, bias], st, name=None if batched else "SqueezeBackward1")
 
 
