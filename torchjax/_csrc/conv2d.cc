@@ -95,18 +95,22 @@ template <int MR>
 inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb, float* c,
                          int64_t ldc, int nv, bool accumulate) {
   v8 acc[MR][2] = {};
-  float tail[NR] = {};
-  for (int64_t k = 0; k < K; ++k) {
-    const float* bk = b + k * ldb;
-    if (nv < NR) {
-      for (int n = 0; n < nv; ++n) tail[n] = bk[n];
-      bk = tail;
-    }
+  auto step = [&](int64_t k, const float* bk) {
     const v8 b0 = load8(bk), b1 = load8(bk + 8);
     for (int m = 0; m < MR; ++m) {
-      const v8 am = v8{} + a[m * lda + k * ak];
+      const float s = a[m * lda + k * ak];
+      const v8 am = {s, s, s, s, s, s, s, s};  // (not v8{} + s: adding 0.0 is not free, -0.0 + 0.0 is +0.0)
       acc[m][0] += am * b0;
       acc[m][1] += am * b1;
+    }
+  };
+  if (nv == NR) {
+    for (int64_t k = 0; k < K; ++k) step(k, b + k * ldb);
+  } else {
+    float tail[NR] = {};
+    for (int64_t k = 0; k < K; ++k) {
+      std::copy_n(b + k * ldb, nv, tail);
+      step(k, tail);
     }
   }
   for (int m = 0; m < MR; ++m) {

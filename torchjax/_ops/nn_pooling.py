@@ -9,6 +9,7 @@ import numpy as np
 from jax import lax
 
 from .. import _dtype as D
+from .._csrc import max_pool2x2 as native_max_pool
 from .._tensor import Tensor
 from ._common import cast, np_dtype
 from .kernel import Kernel, call
@@ -108,9 +109,11 @@ def _gather_windows(x, idx, valid, fill):
 
 
 def _first_max(w):
-    """Index of the first maximum along the last axis; NaN counts as the maximum, as in torch's kernels."""
+    """Index of the first maximum along the last axis, or of the last NaN, as torch's kernels (which take a value
+    when it is greater or NaN)."""
     isnan = jnp.isnan(w) if jnp.issubdtype(w.dtype, jnp.floating) else jnp.zeros(w.shape, bool)
-    return jnp.where(isnan.any(-1), jnp.argmax(isnan, -1), jnp.argmax(w, -1))
+    last_nan = w.shape[-1] - 1 - jnp.argmax(isnan[..., ::-1], -1)
+    return jnp.where(isnan.any(-1), last_nan, jnp.argmax(w, -1))
 
 
 def _max_with_indices(x, idx, valid, spatial):
@@ -167,7 +170,8 @@ def _block_max(x, k):
     """Max pool with kernel == stride, no padding or dilation, the spatial sizes multiples of the kernel: the
     maximum of the prod(k) strided slices, and a gradient through the reshaped windows. XLA's CPU backend runs
     both several times faster than reduce_window and its select-and-scatter gradient. The gradient goes to the
-    first maximum of each window (NaN first), as torch's."""
+    first maximum of each window (or its last NaN), as torch's. (2x2 pools use the native kernels of
+    torchjax/_csrc/max_pool2x2.cc instead: the same values without XLA's transposes.)"""
     offsets = itertools.product(*[range(v) for v in k])
     return functools.reduce(jnp.maximum, [x[(Ellipsis,) + tuple(slice(o, None, v) for o, v in zip(off, k))]
                                           for off in offsets])
@@ -194,7 +198,8 @@ def _maxpool_fn(st, x):
         return (val, ind) if batched else (val[0], ind[0])
     if (k == s and not any(p) and jnp.issubdtype(x.dtype, jnp.floating)
             and all(o * kk <= L for o, kk, L in zip(out, k, spatial))):
-        y = _block_max(x[(Ellipsis,) + tuple(slice(0, o * kk) for o, kk in zip(out, k))], k)
+        x = x[(Ellipsis,) + tuple(slice(0, o * kk) for o, kk in zip(out, k))]
+        y = native_max_pool.max_pool2x2(x) if k == (2, 2) else _block_max(x, k)
         return y if batched else y[0]
     pads = [(0, 0), (0, 0)]
     for i in range(n):
