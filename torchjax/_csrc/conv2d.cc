@@ -75,12 +75,16 @@ void scatter_patches(const Geometry& g, const float* dpatches, float* dx) {
     for (int64_t oy = y_lo; oy < y_hi; ++oy) {
       float* dr = dp + (oy * g.sh + i * g.dh - g.ph) * g.W + xoff;
       const float* src = row + oy * g.Wo;
-      for (int64_t ox = x_lo; ox < x_hi; ++ox) dr[ox * g.sw] += src[ox];
+      if (g.sw == 1)
+        for (int64_t ox = x_lo; ox < x_hi; ++ox) dr[ox] += src[ox];
+      else
+        for (int64_t ox = x_lo; ox < x_hi; ++ox) dr[ox * g.sw] += src[ox];
     }
   });
 }
 
 constexpr int NR = 16;
+inline int64_t padded(int64_t n) { return (n + NR - 1) / NR * NR; }
 typedef float v8 __attribute__((vector_size(32)));
 
 inline v8 load8(const float* p) {
@@ -91,26 +95,18 @@ inline v8 load8(const float* p) {
 inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
 // c[m, 0:nv] (+)= sum over k of a[m*lda + k*ak] * b[k*ldb + 0:nv], for m < MR: MR x 16 accumulators in registers.
+// All 16 columns of b are read (see small_gemm).
 template <int MR>
 inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb, float* c,
                          int64_t ldc, int nv, bool accumulate) {
   v8 acc[MR][2] = {};
-  auto step = [&](int64_t k, const float* bk) {
-    const v8 b0 = load8(bk), b1 = load8(bk + 8);
+  for (int64_t k = 0; k < K; ++k) {
+    const v8 b0 = load8(b + k * ldb), b1 = load8(b + k * ldb + 8);
     for (int m = 0; m < MR; ++m) {
       const float s = a[m * lda + k * ak];
       const v8 am = {s, s, s, s, s, s, s, s};  // (not v8{} + s: adding 0.0 is not free, -0.0 + 0.0 is +0.0)
       acc[m][0] += am * b0;
       acc[m][1] += am * b1;
-    }
-  };
-  if (nv == NR) {
-    for (int64_t k = 0; k < K; ++k) step(k, b + k * ldb);
-  } else {
-    float tail[NR] = {};
-    for (int64_t k = 0; k < K; ++k) {
-      std::copy_n(b + k * ldb, nv, tail);
-      step(k, tail);
     }
   }
   for (int m = 0; m < MR; ++m) {
@@ -128,6 +124,7 @@ inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, con
 }
 
 // C (M x N, row stride ldc) (+)= A (M x K; element (m, k) at a[m*lda + k*ak]) * B (K x N, row stride ldb).
+// B's rows must be readable up to N rounded up to 16 columns (padded(N)): the kernel loads whole blocks.
 void small_gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb,
                 float* c, int64_t ldc, bool accumulate) {
   for (int64_t n0 = 0; n0 < N; n0 += NR) {
@@ -214,10 +211,11 @@ ffi::Error Conv2dForward(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::Buf
   const float *xp = x.typed_data(), *wp = w.typed_data();
   float* yp = y->typed_data();
   parallel_chunks(pool, g.B, num_parts(pool, g), [&](int64_t, int64_t b0, int64_t b1) {
-    std::vector<float> patches(g.K() * g.N());
+    const int64_t np = padded(g.N());
+    std::vector<float> patches(g.K() * np, 0.0f);
     for (int64_t b = b0; b < b1; ++b) {
-      build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), g.N(), 1);
-      small_gemm(g.O, g.N(), g.K(), wp, g.K(), 1, patches.data(), g.N(), yp + b * g.O * g.N(), g.N(), false);
+      build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), np, 1);
+      small_gemm(g.O, g.N(), g.K(), wp, g.K(), 1, patches.data(), np, yp + b * g.O * g.N(), g.N(), false);
     }
   });
   return ffi::Error::Success();
@@ -231,10 +229,12 @@ ffi::Error Conv2dInputGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> gy, ffi::
   const float *gp = gy.typed_data(), *wp = w.typed_data();
   float* dp = dx->typed_data();
   parallel_chunks(pool, g.B, num_parts(pool, g), [&](int64_t, int64_t b0, int64_t b1) {
-    std::vector<float> dpatches(g.K() * g.N());
+    const int64_t np = padded(g.N());
+    std::vector<float> dpatches(g.K() * g.N()), gyb(g.O * np, 0.0f);
     for (int64_t b = b0; b < b1; ++b) {
+      for (int64_t o = 0; o < g.O; ++o) std::copy_n(gp + (b * g.O + o) * g.N(), g.N(), gyb.data() + o * np);
       // dpatches (K x N) = w^T (K x O) * gy[b] (O x N)
-      small_gemm(g.K(), g.N(), g.O, wp, 1, g.K(), gp + b * g.O * g.N(), g.N(), dpatches.data(), g.N(), false);
+      small_gemm(g.K(), g.N(), g.O, wp, 1, g.K(), gyb.data(), np, dpatches.data(), g.N(), false);
       float* dxb = dp + b * g.C * g.H * g.W;
       std::fill(dxb, dxb + g.C * g.H * g.W, 0.0f);
       scatter_patches(g, dpatches.data(), dxb);

@@ -53,8 +53,8 @@ inline void eight_windows(const float* r0, const float* r1, int64_t n, F fn) {
 template <typename F>
 void over_rows(ffi::ThreadPool& pool, const Planes& g, F fn) {
   const int64_t rows = g.P * g.Ho;
-  // Memory-bound: a second thread pays off from about a million elements.
-  const int64_t parts = g.P * g.H * g.W >= (1 << 20) ? std::min<int64_t>(pool.num_threads(), rows) : 1;
+  // Memory-bound: a second thread pays off from about 256k elements (LeNet's first pool at batch 64: 300k).
+  const int64_t parts = g.P * g.H * g.W >= (1 << 18) ? std::min<int64_t>(pool.num_threads(), rows) : 1;
   torchjax::parallel_chunks(pool, rows, parts, [&](int64_t, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) fn(r / g.Ho, r % g.Ho);
   });
