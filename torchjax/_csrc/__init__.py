@@ -65,7 +65,8 @@ def _build(cxx):
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=out_dir)
         os.close(fd)
         try:
-            cmd = [cxx, *_FLAGS, "-I", jax.ffi.include_dir(), "-I", here, *(os.path.join(here, s) for s in _SOURCES), "-o", tmp]
+            sources = [os.path.join(here, s) for s in _SOURCES]
+            cmd = [cxx, *_FLAGS, "-I", jax.ffi.include_dir(), "-I", here, *sources, "-o", tmp]
             subprocess.run(cmd, check=True, capture_output=True, text=True)
             os.replace(tmp, target)  # atomic: concurrent builders (test workers) each write their own file
         finally:

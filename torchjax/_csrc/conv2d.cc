@@ -130,7 +130,8 @@ void small_gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, in
   for (int64_t n0 = 0; n0 < N; n0 += NR) {
     const int nv = static_cast<int>(std::min<int64_t>(NR, N - n0));
     int64_t m0 = 0;
-    for (; m0 + 6 <= M; m0 += 6) micro_kernel<6>(K, a + m0 * lda, lda, ak, b + n0, ldb, c + m0 * ldc + n0, ldc, nv, accumulate);
+    for (; m0 + 6 <= M; m0 += 6)
+      micro_kernel<6>(K, a + m0 * lda, lda, ak, b + n0, ldb, c + m0 * ldc + n0, ldc, nv, accumulate);
     const float* am = a + m0 * lda;
     float* cm = c + m0 * ldc + n0;
     switch (M - m0) {
@@ -257,7 +258,8 @@ ffi::Error Conv2dWeightGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::
     for (int64_t b = b0; b < b1; ++b) {
       build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), g.N(), 1);
       // dw (O x K) += gy[b] (O x N) * patches^T
-      small_gemm_nt(g.O, g.K(), g.N(), gp + b * g.O * g.N(), g.N(), patches.data(), g.N(), partial.data() + p * n, g.K());
+      small_gemm_nt(g.O, g.K(), g.N(), gp + b * g.O * g.N(), g.N(), patches.data(), g.N(), partial.data() + p * n,
+                    g.K());
     }
   });
   float* out = dw_out->typed_data();
