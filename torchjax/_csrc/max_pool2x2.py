@@ -1,39 +1,20 @@
 """2x2 max pooling with stride 2 over the last two dimensions (sizes even), on the native CPU kernels of
 max_pool2x2.cc: `forward_p` gives the maxima and their offsets in the window, `scatter_p` writes a gradient back to
 those offsets and `gather_p` reads a tangent at them; scatter and gather are each other's transposes."""
-import functools
-
 import jax
 import jax.numpy as jnp
 from jax.interpreters import ad
 
 from . import primitive
-
-
-def _windows(x):
-    """(..., 2 Ho, 2 Wo) -> (..., Ho, Wo, 4)"""
-    *lead, h, w = x.shape
-    x = jnp.moveaxis(x.reshape(*lead, h // 2, 2, w // 2, 2), -3, -2)
-    return x.reshape(*lead, h // 2, w // 2, 4)
-
-
-def _first_max(w):
-    """The first maximum, or the last NaN, as torch's kernels."""
-    isnan = jnp.isnan(w)
-    last_nan = w.shape[-1] - 1 - jnp.argmax(isnan[..., ::-1], -1)
-    return jnp.where(isnan.any(-1), last_nan, jnp.argmax(w, -1)).astype(jnp.uint8)
-
-
-def _strided_max(x):
-    return functools.reduce(jnp.maximum, [x[..., i::2, j::2] for i in range(2) for j in range(2)])
+from .._ops._windows import blocks, first_max, strided_max
 
 
 def _forward_ref(x):
-    return _strided_max(x), _first_max(_windows(x))
+    return strided_max(x, (2, 2)), first_max(blocks(x, (2, 2))).astype(jnp.uint8)
 
 
 def _gather_ref(t, idx):
-    return jnp.take_along_axis(_windows(t), idx[..., None].astype(jnp.int32), -1)[..., 0]
+    return jnp.take_along_axis(blocks(t, (2, 2)), idx[..., None].astype(jnp.int32), -1)[..., 0]
 
 
 def _scatter_ref(g, idx):
@@ -93,7 +74,7 @@ def max_pool2x2(x):
     of each window, or to its last NaN, as torch's. Without a derivative it is XLA's maximum of four
     strided slices (fused with what comes before it, and faster than the native kernel, which also finds the
     offsets); differentiated, the native forward gives the offsets that the gradient needs."""
-    return _strided_max(x)
+    return strided_max(x, (2, 2))
 
 
 @max_pool2x2.defjvp

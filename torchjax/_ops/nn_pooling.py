@@ -1,6 +1,5 @@
 """Pooling: max/avg/lp pools (return_indices, ceil_mode, dilation), adaptive pools, max_unpool."""
 import functools
-import itertools
 import math
 
 import jax
@@ -12,6 +11,7 @@ from .. import _dtype as D
 from .._csrc import max_pool2x2 as native_max_pool
 from .._tensor import Tensor
 from ._common import cast, np_dtype
+from ._windows import blocks, first_max, strided_max, windows_last
 from .kernel import Kernel, call
 from .registry import function
 
@@ -101,25 +101,13 @@ def _gather_windows(x, idx, valid, fill):
         v = valid[d].reshape(shape)
         vm = v if vm is None else (vm & v)
     g = x[(Ellipsis,) + tuple(ix)]  # (..., O1, K1, O2, K2, ...)
-    g = jnp.where(jnp.asarray(vm), g, jnp.asarray(fill, g.dtype))
-    perm = list(range(lead)) + [lead + 2 * d for d in range(n)] + [lead + 2 * d + 1 for d in range(n)]
-    g = g.transpose(perm)
-    outs = g.shape[lead:lead + n]
-    return g.reshape(g.shape[:lead] + outs + (-1,))
-
-
-def _first_max(w):
-    """Index of the first maximum along the last axis, or of the last NaN, as torch's kernels (which take a value
-    when it is greater or NaN)."""
-    isnan = jnp.isnan(w) if jnp.issubdtype(w.dtype, jnp.floating) else jnp.zeros(w.shape, bool)
-    last_nan = w.shape[-1] - 1 - jnp.argmax(isnan[..., ::-1], -1)
-    return jnp.where(isnan.any(-1), last_nan, jnp.argmax(w, -1))
+    return windows_last(jnp.where(jnp.asarray(vm), g, jnp.asarray(fill, g.dtype)), n)
 
 
 def _max_with_indices(x, idx, valid, spatial):
     n = len(idx)
     w = _gather_windows(x, idx, valid, -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min)
-    a = _first_max(w)
+    a = first_max(w)
     val = jnp.take_along_axis(w, a[..., None], -1)[..., 0]
     ks = [t.shape[1] for t in idx]
     rem = a
@@ -155,16 +143,6 @@ def _adaptive_tables(L, o):
 
 # ---- max pool ----------------------------------------------------------------------------------------------------
 
-def _blocks(x, k):
-    """Non-overlapping windows: x (..., k0*o0, k1*o1, ...) -> (..., o0, o1, ..., k0*k1*...)."""
-    n = len(k)
-    lead = x.ndim - n
-    outs = tuple(x.shape[lead + i] // k[i] for i in range(n))
-    x = x.reshape(x.shape[:lead] + tuple(v for o, kk in zip(outs, k) for v in (o, kk)))
-    perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(n)) + tuple(lead + 2 * i + 1 for i in range(n))
-    return x.transpose(perm).reshape(x.shape[:lead] + outs + (-1,))
-
-
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _block_max(x, k):
     """Max pool with kernel == stride, no padding or dilation, the spatial sizes multiples of the kernel: the
@@ -172,17 +150,15 @@ def _block_max(x, k):
     both several times faster than reduce_window and its select-and-scatter gradient. The gradient goes to the
     first maximum of each window (or its last NaN), as torch's. (2x2 pools use the native kernels of
     torchjax/_csrc/max_pool2x2.cc instead: the same values without XLA's transposes.)"""
-    offsets = itertools.product(*[range(v) for v in k])
-    return functools.reduce(jnp.maximum, [x[(Ellipsis,) + tuple(slice(o, None, v) for o, v in zip(off, k))]
-                                          for off in offsets])
+    return strided_max(x, k)
 
 
 @_block_max.defjvp
 def _block_max_jvp(k, primals, tangents):
     (x,), (t,) = primals, tangents
-    w = _blocks(x, k)
-    first = jax.nn.one_hot(_first_max(w), w.shape[-1], dtype=t.dtype)
-    return _block_max(x, k), jnp.sum(_blocks(t, k) * first, -1)
+    w = blocks(x, k)
+    first = jax.nn.one_hot(first_max(w), w.shape[-1], dtype=t.dtype)
+    return _block_max(x, k), jnp.sum(blocks(t, k) * first, -1)
 
 
 def _maxpool_fn(st, x):
