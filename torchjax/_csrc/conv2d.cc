@@ -94,11 +94,11 @@ inline v8 load8(const float* p) {
 }
 inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
-// c[m, 0:nv] (+)= sum over k of a[m*lda + k*ak] * b[k*ldb + 0:nv], for m < MR: MR x 16 accumulators in registers.
+// c[m, 0:nv] = sum over k of a[m*lda + k*ak] * b[k*ldb + 0:nv], for m < MR: MR x 16 accumulators in registers.
 // All 16 columns of b are read (see small_gemm).
 template <int MR>
 inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb, float* c,
-                         int64_t ldc, int nv, bool accumulate) {
+                         int64_t ldc, int nv) {
   v8 acc[MR][2] = {};
   for (int64_t k = 0; k < K; ++k) {
     const v8 b0 = load8(b + k * ldb), b1 = load8(b + k * ldb + 8);
@@ -112,34 +112,34 @@ inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, con
   for (int m = 0; m < MR; ++m) {
     float* cm = c + m * ldc;
     if (nv == NR) {
-      store8(cm, accumulate ? load8(cm) + acc[m][0] : acc[m][0]);
-      store8(cm + 8, accumulate ? load8(cm + 8) + acc[m][1] : acc[m][1]);
+      store8(cm, acc[m][0]);
+      store8(cm + 8, acc[m][1]);
     } else {
       float out[NR];
       store8(out, acc[m][0]);
       store8(out + 8, acc[m][1]);
-      for (int n = 0; n < nv; ++n) cm[n] = (accumulate ? cm[n] : 0.0f) + out[n];
+      std::copy_n(out, nv, cm);
     }
   }
 }
 
-// C (M x N, row stride ldc) (+)= A (M x K; element (m, k) at a[m*lda + k*ak]) * B (K x N, row stride ldb).
+// C (M x N, row stride ldc) = A (M x K; element (m, k) at a[m*lda + k*ak]) * B (K x N, row stride ldb).
 // B's rows must be readable up to N rounded up to 16 columns (padded(N)): the kernel loads whole blocks.
 void small_gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb,
-                float* c, int64_t ldc, bool accumulate) {
+                float* c, int64_t ldc) {
   for (int64_t n0 = 0; n0 < N; n0 += NR) {
     const int nv = static_cast<int>(std::min<int64_t>(NR, N - n0));
     int64_t m0 = 0;
     for (; m0 + 6 <= M; m0 += 6)
-      micro_kernel<6>(K, a + m0 * lda, lda, ak, b + n0, ldb, c + m0 * ldc + n0, ldc, nv, accumulate);
+      micro_kernel<6>(K, a + m0 * lda, lda, ak, b + n0, ldb, c + m0 * ldc + n0, ldc, nv);
     const float* am = a + m0 * lda;
     float* cm = c + m0 * ldc + n0;
     switch (M - m0) {
-      case 5: micro_kernel<5>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv, accumulate); break;
-      case 4: micro_kernel<4>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv, accumulate); break;
-      case 3: micro_kernel<3>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv, accumulate); break;
-      case 2: micro_kernel<2>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv, accumulate); break;
-      case 1: micro_kernel<1>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv, accumulate); break;
+      case 5: micro_kernel<5>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
+      case 4: micro_kernel<4>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
+      case 3: micro_kernel<3>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
+      case 2: micro_kernel<2>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
+      case 1: micro_kernel<1>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
       default: break;
     }
   }
@@ -216,7 +216,7 @@ ffi::Error Conv2dForward(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::Buf
     std::vector<float> patches(g.K() * np, 0.0f);
     for (int64_t b = b0; b < b1; ++b) {
       build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), np, 1);
-      small_gemm(g.O, g.N(), g.K(), wp, g.K(), 1, patches.data(), np, yp + b * g.O * g.N(), g.N(), false);
+      small_gemm(g.O, g.N(), g.K(), wp, g.K(), 1, patches.data(), np, yp + b * g.O * g.N(), g.N());
     }
   });
   return ffi::Error::Success();
@@ -235,7 +235,7 @@ ffi::Error Conv2dInputGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> gy, ffi::
     for (int64_t b = b0; b < b1; ++b) {
       for (int64_t o = 0; o < g.O; ++o) std::copy_n(gp + (b * g.O + o) * g.N(), g.N(), gyb.data() + o * np);
       // dpatches (K x N) = w^T (K x O) * gy[b] (O x N)
-      small_gemm(g.K(), g.N(), g.O, wp, 1, g.K(), gyb.data(), np, dpatches.data(), g.N(), false);
+      small_gemm(g.K(), g.N(), g.O, wp, 1, g.K(), gyb.data(), np, dpatches.data(), g.N());
       float* dxb = dp + b * g.C * g.H * g.W;
       std::fill(dxb, dxb + g.C * g.H * g.W, 0.0f);
       scatter_patches(g, dpatches.data(), dxb);
