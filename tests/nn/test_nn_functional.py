@@ -70,6 +70,12 @@ def test_activation(name, fn):
     run(lambda xp, x: fn(F(xp), x), [arr(3, 4, 5)])
 
 
+def test_relu_gradient_at_zero_nan_and_infinities():
+    """torch's threshold_backward passes the gradient where the output is not <= 0: NaN included, zero excluded."""
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1.5, -1.5], np.float32)
+    run(lambda xp, x: F(xp).relu(x), [special])
+
+
 def test_prelu():
     run(lambda xp, x, w: F(xp).prelu(x, w), [arr(2, 3, 4), arr(3)])
     run(lambda xp, x, w: F(xp).prelu(x, w), [arr(2, 3, 4), arr(1)])
