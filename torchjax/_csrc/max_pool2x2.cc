@@ -149,15 +149,15 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(torchjax_max_pool2x2_forward, MaxPool2x2Forward,
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Ret<ffi::Buffer<ffi::F32>>()
                                   .Ret<ffi::Buffer<ffi::U8>>());
-XLA_FFI_DEFINE_HANDLER_SYMBOL(torchjax_max_pool2x2_scatter, MaxPool2x2Scatter,
-                              ffi::Ffi::Bind()
-                                  .Ctx<ffi::ThreadPool>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::U8>>()
-                                  .Ret<ffi::Buffer<ffi::F32>>());
-XLA_FFI_DEFINE_HANDLER_SYMBOL(torchjax_max_pool2x2_gather, MaxPool2x2Gather,
-                              ffi::Ffi::Bind()
-                                  .Ctx<ffi::ThreadPool>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::U8>>()
-                                  .Ret<ffi::Buffer<ffi::F32>>());
+
+// (f32 values, u8 offsets) -> f32
+#define TORCHJAX_MAX_POOL2X2_OFFSETS_HANDLER(name, fn)        \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(name, fn,                     \
+                                ffi::Ffi::Bind()              \
+                                    .Ctx<ffi::ThreadPool>()   \
+                                    .Arg<ffi::Buffer<ffi::F32>>() \
+                                    .Arg<ffi::Buffer<ffi::U8>>()  \
+                                    .Ret<ffi::Buffer<ffi::F32>>());
+
+TORCHJAX_MAX_POOL2X2_OFFSETS_HANDLER(torchjax_max_pool2x2_scatter, MaxPool2x2Scatter)
+TORCHJAX_MAX_POOL2X2_OFFSETS_HANDLER(torchjax_max_pool2x2_gather, MaxPool2x2Gather)
