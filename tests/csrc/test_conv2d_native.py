@@ -22,6 +22,7 @@ CASES = [
     (2, 5, 7, 11, 13, (3, 2), (2, 1), (1, 0), (1, 2)),  # asymmetric kernel, stride, padding, dilation
     (1, 2, 3, 9, 9, (1, 1), (3, 3), (0, 0), (1, 1)),  # 1x1, stride larger than the kernel
     (5, 1, 1, 6, 40, (3, 3), (1, 1), (2, 2), (2, 2)),  # padding wider than the dilated reach
+    (3, 4, 20, 9, 11, (3, 3), (1, 1), (1, 2), (1, 1)),  # stride 1, padded, 20 output channels (wide layout)
 ]
 
 
@@ -103,3 +104,19 @@ def test_the_native_kernel_is_used_in_jit_but_not_in_export():
     assert "custom_call" not in exported.mlir_module()
     for got, want in zip(exported.call(x, w), f(x, w)):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[1], CASES[6]], ids=["6-channels", "16-channels", "20-channels"])
+def test_weight_gradient_of_images_with_infinities_matches_torch(case):
+    # On the wide layout (stride 1) each output row is computed KW-1 positions too wide with a zero gradient there;
+    # an image holding an inf must not turn those zeros into NaN in taps that never see the inf.
+    xs, ws, _ = _data(case)
+    xs[0, 0, 2, -1] = np.inf
+    xs[-1, -1, -1, 0] = -np.inf
+    grads = []
+    for lib in (torch, torchjax):
+        x, w = lib.tensor(xs), lib.tensor(ws, requires_grad=True)
+        _conv(lib, x, w, None, case).sum().backward()
+        grads.append(w.grad.numpy())
+    assert np.isfinite(grads[0]).any() and not np.isfinite(grads[0]).all()
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-3 * np.abs(grads[0][np.isfinite(grads[0])]).max())

@@ -5,6 +5,7 @@
 // batch's patches matrix does not fit in cache. Images are split over XLA's intra-op thread pool.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "parallel.h"
@@ -94,66 +95,70 @@ inline v8 load8(const float* p) {
 }
 inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
-// c[m, 0:nv] = sum over k of a[m*lda + k*ak] * b[k*ldb + 0:nv], for m < MR: MR x 16 accumulators in registers.
-// All 16 columns of b are read (see small_gemm).
+// c[m, 0:nv] (+)= sum over k of a[arow[m] + k*ak] * b[brow[k] + 0:nv], for m < MR: MR x 16 accumulators in
+// registers. All 16 columns of b are read (see small_gemm).
 template <int MR>
-inline void micro_kernel(int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb, float* c,
-                         int64_t ldc, int nv) {
+inline void micro_kernel(int64_t K, const float* a, const int64_t* arow, int64_t ak, const float* b,
+                         const int64_t* brow, float* c, int64_t ldc, int nv, bool accumulate) {
   v8 acc[MR][2] = {};
+  const float* am[MR];
+  for (int m = 0; m < MR; ++m) am[m] = a + arow[m];
   for (int64_t k = 0; k < K; ++k) {
-    const v8 b0 = load8(b + k * ldb), b1 = load8(b + k * ldb + 8);
+    const float* bk = b + brow[k];
+    const v8 b0 = load8(bk), b1 = load8(bk + 8);
     for (int m = 0; m < MR; ++m) {
-      const float s = a[m * lda + k * ak];
-      const v8 am = {s, s, s, s, s, s, s, s};  // (not v8{} + s: adding 0.0 is not free, -0.0 + 0.0 is +0.0)
-      acc[m][0] += am * b0;
-      acc[m][1] += am * b1;
+      const float s = am[m][k * ak];
+      const v8 bs = {s, s, s, s, s, s, s, s};  // (not v8{} + s: adding 0.0 is not free, -0.0 + 0.0 is +0.0)
+      acc[m][0] += bs * b0;
+      acc[m][1] += bs * b1;
     }
   }
   for (int m = 0; m < MR; ++m) {
     float* cm = c + m * ldc;
     if (nv == NR) {
-      store8(cm, acc[m][0]);
-      store8(cm + 8, acc[m][1]);
+      store8(cm, accumulate ? load8(cm) + acc[m][0] : acc[m][0]);
+      store8(cm + 8, accumulate ? load8(cm + 8) + acc[m][1] : acc[m][1]);
     } else {
       float out[NR];
       store8(out, acc[m][0]);
       store8(out + 8, acc[m][1]);
-      std::copy_n(out, nv, cm);
+      for (int l = 0; l < nv; ++l) cm[l] = accumulate ? cm[l] + out[l] : out[l];
     }
   }
 }
 
-// C (M x N, row stride ldc) = A (M x K; element (m, k) at a[m*lda + k*ak]) * B (K x N, row stride ldb).
+// C (M x N, row stride ldc) (+)= A (M x K; element (m, k) at a[arow[m] + k*ak]) * B (K x N; row k at b + brow[k]).
 // B's rows must be readable up to N rounded up to 16 columns (padded(N)): the kernel loads whole blocks.
-void small_gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, int64_t ak, const float* b, int64_t ldb,
-                float* c, int64_t ldc) {
+void small_gemm(int64_t M, int64_t N, int64_t K, const float* a, const int64_t* arow, int64_t ak, const float* b,
+                const int64_t* brow, float* c, int64_t ldc, bool accumulate = false) {
   for (int64_t n0 = 0; n0 < N; n0 += NR) {
     const int nv = static_cast<int>(std::min<int64_t>(NR, N - n0));
     int64_t m0 = 0;
     for (; m0 + 6 <= M; m0 += 6)
-      micro_kernel<6>(K, a + m0 * lda, lda, ak, b + n0, ldb, c + m0 * ldc + n0, ldc, nv);
-    const float* am = a + m0 * lda;
+      micro_kernel<6>(K, a, arow + m0, ak, b + n0, brow, c + m0 * ldc + n0, ldc, nv, accumulate);
+    const int64_t* ar = arow + m0;
     float* cm = c + m0 * ldc + n0;
     switch (M - m0) {
-      case 5: micro_kernel<5>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
-      case 4: micro_kernel<4>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
-      case 3: micro_kernel<3>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
-      case 2: micro_kernel<2>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
-      case 1: micro_kernel<1>(K, am, lda, ak, b + n0, ldb, cm, ldc, nv); break;
+      case 5: micro_kernel<5>(K, a, ar, ak, b + n0, brow, cm, ldc, nv, accumulate); break;
+      case 4: micro_kernel<4>(K, a, ar, ak, b + n0, brow, cm, ldc, nv, accumulate); break;
+      case 3: micro_kernel<3>(K, a, ar, ak, b + n0, brow, cm, ldc, nv, accumulate); break;
+      case 2: micro_kernel<2>(K, a, ar, ak, b + n0, brow, cm, ldc, nv, accumulate); break;
+      case 1: micro_kernel<1>(K, a, ar, ak, b + n0, brow, cm, ldc, nv, accumulate); break;
       default: break;
     }
   }
 }
 
-// c[m, n] += sum over k < K of a[m*lda + k] * b[n*ldb + k], for m < MA, n < MB: dot products of contiguous rows,
+// c[m, n] += sum over k < K of a[m*lda + k] * b[brow[n] + k], for m < MA, n < MB: dot products of contiguous rows,
 // MA x MB vector accumulators.
 template <int MA, int MB>
-inline void dot_kernel(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+inline void dot_kernel(int64_t K, const float* a, int64_t lda, const float* b, const int64_t* brow, float* c,
+                       int64_t ldc) {
   v8 acc[MA][MB] = {};
   int64_t k = 0;
   for (; k + 8 <= K; k += 8) {
     v8 bv[MB];
-    for (int n = 0; n < MB; ++n) bv[n] = load8(b + n * ldb + k);
+    for (int n = 0; n < MB; ++n) bv[n] = load8(b + brow[n] + k);
     for (int m = 0; m < MA; ++m) {
       const v8 av = load8(a + m * lda + k);
       for (int n = 0; n < MB; ++n) acc[m][n] += av * bv[n];
@@ -163,29 +168,29 @@ inline void dot_kernel(int64_t K, const float* a, int64_t lda, const float* b, i
     for (int n = 0; n < MB; ++n) {
       float s = 0.0f;
       for (int l = 0; l < 8; ++l) s += acc[m][n][l];
-      for (int64_t r = k; r < K; ++r) s += a[m * lda + r] * b[n * ldb + r];
+      for (int64_t r = k; r < K; ++r) s += a[m * lda + r] * b[brow[n] + r];
       c[m * ldc + n] += s;
     }
 }
 
 template <int MA>
-inline void dot_row_block(int64_t MB, int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                          int64_t ldc) {
+inline void dot_row_block(int64_t MB, int64_t K, const float* a, int64_t lda, const float* b, const int64_t* brow,
+                          float* c, int64_t ldc) {
   int64_t n0 = 0;
-  for (; n0 + 3 <= MB; n0 += 3) dot_kernel<MA, 3>(K, a, lda, b + n0 * ldb, ldb, c + n0, ldc);
-  if (MB - n0 == 2) dot_kernel<MA, 2>(K, a, lda, b + n0 * ldb, ldb, c + n0, ldc);
-  if (MB - n0 == 1) dot_kernel<MA, 1>(K, a, lda, b + n0 * ldb, ldb, c + n0, ldc);
+  for (; n0 + 3 <= MB; n0 += 3) dot_kernel<MA, 3>(K, a, lda, b, brow + n0, c + n0, ldc);
+  if (MB - n0 == 2) dot_kernel<MA, 2>(K, a, lda, b, brow + n0, c + n0, ldc);
+  if (MB - n0 == 1) dot_kernel<MA, 1>(K, a, lda, b, brow + n0, c + n0, ldc);
 }
 
-// C (M x N) += A (M x K) * B (N x K)^T, rows of A and B contiguous.
-void small_gemm_nt(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                   int64_t ldc) {
+// C (M x N) += A (M x K) * B (N x K)^T; rows of A contiguous, row n of B at b + brow[n].
+void small_gemm_nt(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const float* b, const int64_t* brow,
+                   float* c, int64_t ldc) {
   int64_t m0 = 0;
-  for (; m0 + 4 <= M; m0 += 4) dot_row_block<4>(N, K, a + m0 * lda, lda, b, ldb, c + m0 * ldc, ldc);
+  for (; m0 + 4 <= M; m0 += 4) dot_row_block<4>(N, K, a + m0 * lda, lda, b, brow, c + m0 * ldc, ldc);
   switch (M - m0) {
-    case 3: dot_row_block<3>(N, K, a + m0 * lda, lda, b, ldb, c + m0 * ldc, ldc); break;
-    case 2: dot_row_block<2>(N, K, a + m0 * lda, lda, b, ldb, c + m0 * ldc, ldc); break;
-    case 1: dot_row_block<1>(N, K, a + m0 * lda, lda, b, ldb, c + m0 * ldc, ldc); break;
+    case 3: dot_row_block<3>(N, K, a + m0 * lda, lda, b, brow, c + m0 * ldc, ldc); break;
+    case 2: dot_row_block<2>(N, K, a + m0 * lda, lda, b, brow, c + m0 * ldc, ldc); break;
+    case 1: dot_row_block<1>(N, K, a + m0 * lda, lda, b, brow, c + m0 * ldc, ldc); break;
     default: break;
   }
 }
@@ -202,6 +207,108 @@ Geometry geometry(ffi::Span<const int64_t> x, ffi::Span<const int64_t> w, ffi::S
   return Geometry{x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], sh, sw, ph, pw, dh, dw};
 }
 
+inline std::vector<int64_t> strided_rows(int64_t n, int64_t stride) {
+  std::vector<int64_t> rows(n);
+  for (int64_t k = 0; k < n; ++k) rows[k] = k * stride;
+  return rows;
+}
+
+// A stride-1, undilated convolution needs no patches matrix. Copy the image into a zero-padded (C, Hp, Wp) buffer,
+// Hp = Ho+KH-1, Wp = Wo+KW-1, and compute Wp outputs per output row instead of Wo: then patch row (c, i, j) is the
+// padded image itself from offset c*Hp*Wp + i*Wp + j on, and each output row's last KW-1 values are dropped. That
+// multiplies Wp/Wo times more but writes and reads no patches, which for few channels costs as much as the GEMM.
+struct WideImage {
+  const Geometry& g;
+  int64_t Hp, Wp, n, ld;  // n = Ho*Wp output positions (KW-1 of each row's Wp unwanted), ld = padded(n)
+  std::vector<float> xpad, ywide;
+  std::vector<int64_t> rows, wrows;
+
+  static bool worth_it(const Geometry& g) {
+    return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && 2 * (g.Wo + g.KW - 1) <= 3 * g.Wo;
+  }
+
+  explicit WideImage(const Geometry& geo)
+      : g(geo), Hp(g.Ho + g.KH - 1), Wp(g.Wo + g.KW - 1), n(g.Ho * Wp), ld(padded(n)), wrows(strided_rows(g.O, g.K())) {
+    xpad.assign(g.C * Hp * Wp + Wp + g.KW + NR, 0.0f);  // slack: the last row's blocks read past C*Hp*Wp
+    ywide.assign(g.O * ld, 0.0f);
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t i = 0; i < g.KH; ++i)
+        for (int64_t j = 0; j < g.KW; ++j) rows.push_back(c * Hp * Wp + i * Wp + j);
+  }
+
+  // Copies image x (C, H, W) into xpad; returns whether all its values are finite.
+  bool load(const float* x) {
+    const int64_t x_lo = std::max<int64_t>(0, g.pw), x_hi = std::min(Wp, g.W + g.pw);
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t r = 0; r < Hp; ++r) {
+        const int64_t iy = r - g.ph;
+        if (iy >= 0 && iy < g.H && x_lo < x_hi)
+          std::copy(x + (c * g.H + iy) * g.W + x_lo - g.pw, x + (c * g.H + iy) * g.W + x_hi - g.pw,
+                    xpad.data() + (c * Hp + r) * Wp + x_lo);
+      }
+    v8 zero = {};
+    for (int64_t i = 0; i + 8 <= static_cast<int64_t>(xpad.size()); i += 8) zero += load8(xpad.data() + i) * 0.0f;
+    for (int l = 0; l < 8; ++l)
+      if (zero[l] != 0.0f) return false;
+    return true;
+  }
+
+  // y (O, Ho, Wo) = w (O, K) * patches of the loaded image
+  void forward(const float* w, float* y) {
+    small_gemm(g.O, n, g.K(), w, wrows.data(), 1, xpad.data(), rows.data(), ywide.data(), ld);
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t oy = 0; oy < g.Ho; ++oy) std::copy_n(ywide.data() + o * ld + oy * Wp, g.Wo, y + (o * g.Ho + oy) * g.Wo);
+  }
+};
+
+// Weight gradient over the images of one chunk on the wide layout: dw (O x K) = sum over images of gy (O x n) *
+// patches^T (n x K), with a zero gradient at the unwanted positions. That adds nothing as long as the image is finite
+// (0 * inf would be NaN), so an image with an inf or NaN goes through its own patches instead. With 16 or more
+// output channels the sum is computed transposed, dw^T (K x O) = patches * gy^T, on the register-blocked GEMM whose
+// 16 columns are then output channels; with fewer, as blocked dot products of gy's rows with the patch rows.
+struct WideWeightGrad {
+  WideImage img;
+  bool transposed;
+  int64_t ldo;                   // padded(O): row stride of gyt and dwt
+  std::vector<float> gyt, dwt;   // gy^T (n x ldo), dw^T (K x ldo)
+  std::vector<int64_t> gyt_rows;
+
+  explicit WideWeightGrad(const Geometry& g)
+      : img(g), transposed(g.O >= NR), ldo(padded(g.O)), gyt_rows(strided_rows(img.n, ldo)) {
+    if (transposed) {
+      gyt.assign(img.n * ldo, 0.0f);
+      dwt.assign(g.K() * ldo, 0.0f);
+    }
+  }
+
+  // Adds image x's contribution to dw (O x K) or to dwt; false (nothing added) when x is not finite.
+  bool add(const float* x, const float* gy, float* dw) {
+    if (!img.load(x)) return false;
+    const Geometry& g = img.g;
+    if (!transposed) {
+      for (int64_t o = 0; o < g.O; ++o)
+        for (int64_t oy = 0; oy < g.Ho; ++oy)
+          std::copy_n(gy + (o * g.Ho + oy) * g.Wo, g.Wo, img.ywide.data() + o * img.ld + oy * img.Wp);
+      small_gemm_nt(g.O, g.K(), img.n, img.ywide.data(), img.ld, img.xpad.data(), img.rows.data(), dw, g.K());
+      return true;
+    }
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t oy = 0; oy < g.Ho; ++oy)
+        for (int64_t ox = 0; ox < g.Wo; ++ox) gyt[(oy * img.Wp + ox) * ldo + o] = gy[(o * g.Ho + oy) * g.Wo + ox];
+    small_gemm(g.K(), g.O, img.n, img.xpad.data(), img.rows.data(), 1, gyt.data(), gyt_rows.data(), dwt.data(), ldo,
+               true);
+    return true;
+  }
+
+  // dw (O x K) += the transposed sum
+  void finish(float* dw) {
+    if (!transposed) return;
+    const Geometry& g = img.g;
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t k = 0; k < g.K(); ++k) dw[o * g.K() + k] += dwt[k * ldo + o];
+  }
+};
+
 }  // namespace
 
 // x (B, C, H, W), w (O, C, KH, KW) -> y (B, O, Ho, Wo)
@@ -212,11 +319,20 @@ ffi::Error Conv2dForward(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::Buf
   const float *xp = x.typed_data(), *wp = w.typed_data();
   float* yp = y->typed_data();
   parallel_chunks(pool, g.B, num_parts(pool, g), [&](int64_t, int64_t b0, int64_t b1) {
+    if (WideImage::worth_it(g)) {
+      WideImage wide(g);
+      for (int64_t b = b0; b < b1; ++b) {
+        wide.load(xp + b * g.C * g.H * g.W);
+        wide.forward(wp, yp + b * g.O * g.N());
+      }
+      return;
+    }
     const int64_t np = padded(g.N());
     std::vector<float> patches(g.K() * np, 0.0f);
+    const std::vector<int64_t> rows = strided_rows(g.K(), np), wrows = strided_rows(g.O, g.K());
     for (int64_t b = b0; b < b1; ++b) {
       build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), np, 1);
-      small_gemm(g.O, g.N(), g.K(), wp, g.K(), 1, patches.data(), np, yp + b * g.O * g.N(), g.N());
+      small_gemm(g.O, g.N(), g.K(), wp, wrows.data(), 1, patches.data(), rows.data(), yp + b * g.O * g.N(), g.N());
     }
   });
   return ffi::Error::Success();
@@ -232,10 +348,11 @@ ffi::Error Conv2dInputGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> gy, ffi::
   parallel_chunks(pool, g.B, num_parts(pool, g), [&](int64_t, int64_t b0, int64_t b1) {
     const int64_t np = padded(g.N());
     std::vector<float> dpatches(g.K() * g.N()), gyb(g.O * np, 0.0f);
+    const std::vector<int64_t> rows = strided_rows(g.O, np), wt_rows = strided_rows(g.K(), 1);
     for (int64_t b = b0; b < b1; ++b) {
       for (int64_t o = 0; o < g.O; ++o) std::copy_n(gp + (b * g.O + o) * g.N(), g.N(), gyb.data() + o * np);
       // dpatches (K x N) = w^T (K x O) * gy[b] (O x N)
-      small_gemm(g.K(), g.N(), g.O, wp, 1, g.K(), gyb.data(), np, dpatches.data(), g.N());
+      small_gemm(g.K(), g.N(), g.O, wp, wt_rows.data(), g.K(), gyb.data(), rows.data(), dpatches.data(), g.N());
       float* dxb = dp + b * g.C * g.H * g.W;
       std::fill(dxb, dxb + g.C * g.H * g.W, 0.0f);
       scatter_patches(g, dpatches.data(), dxb);
@@ -254,13 +371,19 @@ ffi::Error Conv2dWeightGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::
   std::vector<float> partial(parts * n, 0.0f);
   const float *xp = x.typed_data(), *gp = gy.typed_data();
   parallel_chunks(pool, g.B, parts, [&](int64_t p, int64_t b0, int64_t b1) {
-    std::vector<float> patches(g.K() * g.N());
+    float* dwp = partial.data() + p * n;
+    std::unique_ptr<WideWeightGrad> wide(WideImage::worth_it(g) ? new WideWeightGrad(g) : nullptr);
+    std::vector<float> patches;
+    const std::vector<int64_t> rows = strided_rows(g.K(), g.N());
     for (int64_t b = b0; b < b1; ++b) {
-      build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), g.N(), 1);
+      const float *xb = xp + b * g.C * g.H * g.W, *gb = gp + b * g.O * g.N();
+      if (wide && wide->add(xb, gb, dwp)) continue;
+      patches.resize(g.K() * g.N());
+      build_patches(g, xb, patches.data(), g.N(), 1);
       // dw (O x K) += gy[b] (O x N) * patches^T
-      small_gemm_nt(g.O, g.K(), g.N(), gp + b * g.O * g.N(), g.N(), patches.data(), g.N(), partial.data() + p * n,
-                    g.K());
+      small_gemm_nt(g.O, g.K(), g.N(), gb, g.N(), patches.data(), rows.data(), dwp, g.K());
     }
+    if (wide) wide->finish(dwp);
   });
   float* out = dw_out->typed_data();
   std::copy_n(partial.data(), n, out);
