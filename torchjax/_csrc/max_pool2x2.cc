@@ -34,20 +34,55 @@ Planes planes(ffi::Span<const int64_t> full, ffi::Span<const int64_t> pooled) {
   return Planes{p, full[n - 2], full[n - 1], pooled[n - 2], pooled[n - 1]};
 }
 
-// Eight windows from 16 columns of rows r0, r1 (n <= 8 of them valid: the rest read from a zeroed copy).
-template <typename F>
-inline void eight_windows(const float* r0, const float* r1, int64_t n, F fn) {
-  float t0[16] = {}, t1[16] = {};
-  if (n < 8) {
-    std::copy_n(r0, 2 * n, t0);
-    std::copy_n(r1, 2 * n, t1);
-    r0 = t0;
-    r1 = t1;
-  }
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+
+// The four values of eight windows whose top-left corners are r0[0], r0[2], ..., r0[14] (r1 = the row below): the
+// even and odd columns of 16, split by shuffles.
+inline void eight_windows(const float* r0, const float* r1, v8 c[4]) {
   const i8v even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
   const v8 a0 = load8(r0), a1 = load8(r0 + 8), b0 = load8(r1), b1 = load8(r1 + 8);
-  fn(__builtin_shuffle(a0, a1, even), __builtin_shuffle(a0, a1, odd), __builtin_shuffle(b0, b1, even),
-     __builtin_shuffle(b0, b1, odd));
+  c[0] = __builtin_shuffle(a0, a1, even);
+  c[1] = __builtin_shuffle(a0, a1, odd);
+  c[2] = __builtin_shuffle(b0, b1, even);
+  c[3] = __builtin_shuffle(b0, b1, odd);
+}
+
+// The maxima y8[0:8] and their offsets i8[0:8] of eight windows (top-left corners r0[0], r0[2], ..., r0[14]).
+inline void forward_block(const float* r0, const float* r1, float* y8, uint8_t* i8) {
+  v8 c[4];
+  eight_windows(r0, r1, c);
+  v8 best = c[0];
+  i8v at = {};
+  for (int t = 1; t < 4; ++t) {  // as torch's kernels: a greater value or any NaN takes over
+    const i8v take = (c[t] > best) | (c[t] != c[t]);
+    best = take ? c[t] : best;
+    at = take ? i8v{} + t : at;
+  }
+  store8(y8, best);
+  const u8x8 at_bytes = __builtin_convertvector(at, u8x8);
+  __builtin_memcpy(i8, &at_bytes, sizeof at_bytes);
+}
+
+// Rows d0[0:16], d1[0:16] of eight windows: g8[w] at offset i8[w] of window w, zeros elsewhere.
+inline void scatter_block(const float* g8, const uint8_t* i8, float* d0, float* d1) {
+  const i8v lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
+  u8x8 at_bytes;
+  __builtin_memcpy(&at_bytes, i8, sizeof at_bytes);
+  const i8v at = __builtin_convertvector(at_bytes, i8v);
+  const v8 gv = load8(g8), zero = {};
+  v8 c[4];
+  for (int t = 0; t < 4; ++t) c[t] = at == t ? gv : zero;
+  store8(d0, __builtin_shuffle(c[0], c[1], lo));
+  store8(d0 + 8, __builtin_shuffle(c[0], c[1], hi));
+  store8(d1, __builtin_shuffle(c[2], c[3], lo));
+  store8(d1 + 8, __builtin_shuffle(c[2], c[3], hi));
+}
+
+// Runs fn(ox) on the blocks of eight windows of an output row of Wo >= 8 windows. The last block is moved back
+// to end at Wo and overlaps the one before, where it writes the same values again.
+template <typename F>
+inline void blocks_of_eight(int64_t Wo, F fn) {
+  for (int64_t ox = 0; ox < Wo; ox += 8) fn(std::min(ox, Wo - 8));
 }
 
 template <typename F>
@@ -70,26 +105,20 @@ ffi::Error MaxPool2x2Forward(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi:
   uint8_t* ip = idx->typed_data();
   over_rows(pool, g, [&](int64_t p, int64_t oy) {
     const float* r0 = xp + (p * g.H + 2 * oy) * g.W;
-    const int64_t o = (p * g.Ho + oy) * g.Wo;
-    for (int64_t ox = 0; ox < g.Wo; ox += 8) {
-      const int64_t n = std::min<int64_t>(8, g.Wo - ox);
-      eight_windows(r0 + 2 * ox, r0 + g.W + 2 * ox, n, [&](v8 c0, v8 c1, v8 c2, v8 c3) {
-        const v8 c[4] = {c0, c1, c2, c3};
-        v8 best = c0;
-        i8v at = {};
-        for (int t = 1; t < 4; ++t) {  // as torch's kernels: a greater value or any NaN takes over
-          const i8v take = (c[t] > best) | (c[t] != c[t]);
-          best = take ? c[t] : best;
-          at = take ? i8v{} + t : at;
-        }
-        float out[8];
-        store8(out, best);
-        for (int64_t l = 0; l < n; ++l) {
-          yp[o + ox + l] = out[l];
-          ip[o + ox + l] = static_cast<uint8_t>(at[l]);
-        }
-      });
+    const float* r1 = r0 + g.W;
+    float* yr = yp + (p * g.Ho + oy) * g.Wo;
+    uint8_t* ir = ip + (p * g.Ho + oy) * g.Wo;
+    if (g.Wo >= 8) {
+      blocks_of_eight(g.Wo, [&](int64_t ox) { forward_block(r0 + 2 * ox, r1 + 2 * ox, yr + ox, ir + ox); });
+      return;
     }
+    float t0[16] = {}, t1[16] = {}, y8[8];
+    uint8_t i8[8];
+    std::copy_n(r0, g.W, t0);
+    std::copy_n(r1, g.W, t1);
+    forward_block(t0, t1, y8, i8);
+    std::copy_n(y8, g.Wo, yr);
+    std::copy_n(i8, g.Wo, ir);
   });
   return ffi::Error::Success();
 }
@@ -101,30 +130,22 @@ ffi::Error MaxPool2x2Scatter(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> gy, ffi
   const float* gp = gy.typed_data();
   const uint8_t* ip = idx.typed_data();
   float* dp = dx->typed_data();
-  const i8v lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
   over_rows(pool, g, [&](int64_t p, int64_t oy) {
     float* d0 = dp + (p * g.H + 2 * oy) * g.W;
     float* d1 = d0 + g.W;
-    const int64_t o = (p * g.Ho + oy) * g.Wo;
-    for (int64_t ox = 0; ox < g.Wo; ox += 8) {
-      const int64_t n = std::min<int64_t>(8, g.Wo - ox);
-      float gv[8] = {};
-      i8v at = {};
-      for (int64_t l = 0; l < n; ++l) {
-        gv[l] = gp[o + ox + l];
-        at[l] = ip[o + ox + l];
-      }
-      const v8 gvec = load8(gv), zero = {};
-      v8 c[4];
-      for (int t = 0; t < 4; ++t) c[t] = at == t ? gvec : zero;
-      float top[16], bottom[16];
-      store8(top, __builtin_shuffle(c[0], c[1], lo));
-      store8(top + 8, __builtin_shuffle(c[0], c[1], hi));
-      store8(bottom, __builtin_shuffle(c[2], c[3], lo));
-      store8(bottom + 8, __builtin_shuffle(c[2], c[3], hi));
-      std::copy_n(top, 2 * n, d0 + 2 * ox);
-      std::copy_n(bottom, 2 * n, d1 + 2 * ox);
+    const float* gr = gp + (p * g.Ho + oy) * g.Wo;
+    const uint8_t* ir = ip + (p * g.Ho + oy) * g.Wo;
+    if (g.Wo >= 8) {
+      blocks_of_eight(g.Wo, [&](int64_t ox) { scatter_block(gr + ox, ir + ox, d0 + 2 * ox, d1 + 2 * ox); });
+      return;
     }
+    float g8[8] = {}, t0[16], t1[16];
+    uint8_t i8[8] = {};
+    std::copy_n(gr, g.Wo, g8);
+    std::copy_n(ir, g.Wo, i8);
+    scatter_block(g8, i8, t0, t1);
+    std::copy_n(t0, g.W, d0);
+    std::copy_n(t1, g.W, d1);
   });
   return ffi::Error::Success();
 }
