@@ -1,8 +1,9 @@
 // Direct 2-D convolution (NCHW, float32, groups=1) for XLA's CPU backend: three FFI handlers, the forward, the
 // input gradient and the weight gradient. Each image is lowered to its own patches matrix, small enough to stay
-// in cache, and multiplied there by a register-blocked kernel. This is what beats XLA's convolution and a
-// whole-batch im2col + GEMM for convolutions with few channels (LeNet's 3->6 and 6->16, 5x5), where the whole
-// batch's patches matrix does not fit in cache. Images are split over XLA's intra-op thread pool.
+// in cache, and multiplied there by a register-blocked kernel; stride-1 convolutions read their patches straight
+// from a padded copy of the image instead (WideImage). This is what beats XLA's convolution and a whole-batch
+// im2col + GEMM for convolutions with few channels (LeNet's 3->6 and 6->16, 5x5), where the whole batch's patches
+// matrix does not fit in cache. Images are split over XLA's intra-op thread pool.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -228,7 +229,8 @@ struct WideImage {
   }
 
   explicit WideImage(const Geometry& geo)
-      : g(geo), Hp(g.Ho + g.KH - 1), Wp(g.Wo + g.KW - 1), n(g.Ho * Wp), ld(padded(n)), wrows(strided_rows(g.O, g.K())) {
+      : g(geo), Hp(g.Ho + g.KH - 1), Wp(g.Wo + g.KW - 1), n(g.Ho * Wp), ld(padded(n)),
+        wrows(strided_rows(g.O, g.K())) {
     xpad.assign(g.C * Hp * Wp + Wp + g.KW + NR, 0.0f);  // slack: the last row's blocks read past C*Hp*Wp
     ywide.assign(g.O * ld, 0.0f);
     for (int64_t c = 0; c < g.C; ++c)
@@ -236,8 +238,8 @@ struct WideImage {
         for (int64_t j = 0; j < g.KW; ++j) rows.push_back(c * Hp * Wp + i * Wp + j);
   }
 
-  // Copies image x (C, H, W) into xpad; returns whether all its values are finite.
-  bool load(const float* x) {
+  // Copies image x (C, H, W) into xpad.
+  void load(const float* x) {
     const int64_t x_lo = std::max<int64_t>(0, g.pw), x_hi = std::min(Wp, g.W + g.pw);
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t r = 0; r < Hp; ++r) {
@@ -246,6 +248,9 @@ struct WideImage {
           std::copy(x + (c * g.H + iy) * g.W + x_lo - g.pw, x + (c * g.H + iy) * g.W + x_hi - g.pw,
                     xpad.data() + (c * Hp + r) * Wp + x_lo);
       }
+  }
+
+  bool finite() const {
     v8 zero = {};
     for (int64_t i = 0; i + 8 <= static_cast<int64_t>(xpad.size()); i += 8) zero += load8(xpad.data() + i) * 0.0f;
     for (int l = 0; l < 8; ++l)
@@ -257,20 +262,21 @@ struct WideImage {
   void forward(const float* w, float* y) {
     small_gemm(g.O, n, g.K(), w, wrows.data(), 1, xpad.data(), rows.data(), ywide.data(), ld);
     for (int64_t o = 0; o < g.O; ++o)
-      for (int64_t oy = 0; oy < g.Ho; ++oy) std::copy_n(ywide.data() + o * ld + oy * Wp, g.Wo, y + (o * g.Ho + oy) * g.Wo);
+      for (int64_t oy = 0; oy < g.Ho; ++oy)
+        std::copy_n(ywide.data() + o * ld + oy * Wp, g.Wo, y + (o * g.Ho + oy) * g.Wo);
   }
 };
 
 // Weight gradient over the images of one chunk on the wide layout: dw (O x K) = sum over images of gy (O x n) *
-// patches^T (n x K), with a zero gradient at the unwanted positions. That adds nothing as long as the image is finite
-// (0 * inf would be NaN), so an image with an inf or NaN goes through its own patches instead. With 16 or more
-// output channels the sum is computed transposed, dw^T (K x O) = patches * gy^T, on the register-blocked GEMM whose
-// 16 columns are then output channels; with fewer, as blocked dot products of gy's rows with the patch rows.
+// patches^T (n x K), with a zero gradient at the unwanted positions. That adds nothing as long as the image is
+// finite (0 * inf would be NaN), so an image with an inf or NaN goes through its own patches instead. With 16 or
+// more output channels the sum is computed transposed, dw^T (K x O) = patches * gy^T, on the register-blocked GEMM
+// whose 16 columns are then output channels; with fewer, as blocked dot products of gy's rows with the patch rows.
 struct WideWeightGrad {
   WideImage img;
   bool transposed;
-  int64_t ldo;                   // padded(O): row stride of gyt and dwt
-  std::vector<float> gyt, dwt;   // gy^T (n x ldo), dw^T (K x ldo)
+  int64_t ldo;                  // padded(O): row stride of gyt and dwt
+  std::vector<float> gyt, dwt;  // gy^T (n x ldo), dw^T (K x ldo)
   std::vector<int64_t> gyt_rows;
 
   explicit WideWeightGrad(const Geometry& g)
@@ -283,7 +289,8 @@ struct WideWeightGrad {
 
   // Adds image x's contribution to dw (O x K) or to dwt; false (nothing added) when x is not finite.
   bool add(const float* x, const float* gy, float* dw) {
-    if (!img.load(x)) return false;
+    img.load(x);
+    if (!img.finite()) return false;
     const Geometry& g = img.g;
     if (!transposed) {
       for (int64_t o = 0; o < g.O; ++o)
