@@ -23,7 +23,7 @@ from jax.extend.core import Primitive
 from jax.interpreters import batching, mlir
 
 _SOURCES = ("conv2d.cc", "max_pool2x2.cc")
-_HEADERS = ("parallel.h",)
+_HEADERS = ("parallel.h", "vec8.h")
 _FLAGS = ("-O3", "-march=native", "-std=c++17", "-shared", "-fPIC", "-w")
 _lock = threading.Lock()
 _state = {}

@@ -10,13 +10,17 @@
 #include <vector>
 
 #include "parallel.h"
+#include "vec8.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
+using torchjax::load8;
 using torchjax::parallel_chunks;
+using torchjax::store8;
+using torchjax::v8;
 
 struct Geometry {
   int64_t B, C, H, W, O, KH, KW, Ho, Wo, sh, sw, ph, pw, dh, dw;
@@ -48,27 +52,27 @@ inline void for_each_tap_row(const Geometry& g, F fn) {
     }
 }
 
-// patches[k * ldk + n * ldn] = x[c, oy*sh + i*dh - ph, ox*sw + j*dw - pw] (0 outside), n = oy*Wo + ox.
-void build_patches(const Geometry& g, const float* x, float* patches, int64_t ldk, int64_t ldn) {
+// patches[k * ldk + n] = x[c, oy*sh + i*dh - ph, ox*sw + j*dw - pw] (0 outside), n = oy*Wo + ox.
+void build_patches(const Geometry& g, const float* x, float* patches, int64_t ldk) {
   for_each_tap_row(g, [&](int64_t k, int64_t c, int64_t i, int64_t y_lo, int64_t y_hi, int64_t x_lo, int64_t x_hi,
                           int64_t xoff) {
     float* row = patches + k * ldk;
     const float* xp = x + c * g.H * g.W;
     for (int64_t oy = 0; oy < g.Ho; ++oy) {
-      float* out = row + oy * g.Wo * ldn;
+      float* out = row + oy * g.Wo;
       if (oy < y_lo || oy >= y_hi) {
-        for (int64_t ox = 0; ox < g.Wo; ++ox) out[ox * ldn] = 0.0f;
+        for (int64_t ox = 0; ox < g.Wo; ++ox) out[ox] = 0.0f;
         continue;
       }
       const float* xr = xp + (oy * g.sh + i * g.dh - g.ph) * g.W + xoff;
-      for (int64_t ox = 0; ox < x_lo; ++ox) out[ox * ldn] = 0.0f;
-      for (int64_t ox = x_lo; ox < x_hi; ++ox) out[ox * ldn] = xr[ox * g.sw];
-      for (int64_t ox = x_hi; ox < g.Wo; ++ox) out[ox * ldn] = 0.0f;
+      for (int64_t ox = 0; ox < x_lo; ++ox) out[ox] = 0.0f;
+      for (int64_t ox = x_lo; ox < x_hi; ++ox) out[ox] = xr[ox * g.sw];
+      for (int64_t ox = x_hi; ox < g.Wo; ++ox) out[ox] = 0.0f;
     }
   });
 }
 
-// dx[c, iy, ix] += patches_grad[k, n]: the transpose of build_patches (ldn = 1).
+// dx[c, iy, ix] += patches_grad[k, n]: the transpose of build_patches (ldk = N).
 void scatter_patches(const Geometry& g, const float* dpatches, float* dx) {
   for_each_tap_row(g, [&](int64_t k, int64_t c, int64_t i, int64_t y_lo, int64_t y_hi, int64_t x_lo, int64_t x_hi,
                           int64_t xoff) {
@@ -87,14 +91,6 @@ void scatter_patches(const Geometry& g, const float* dpatches, float* dx) {
 
 constexpr int NR = 16;
 inline int64_t padded(int64_t n) { return (n + NR - 1) / NR * NR; }
-typedef float v8 __attribute__((vector_size(32)));
-
-inline v8 load8(const float* p) {
-  v8 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
 
 // c[m, 0:nv] (+)= sum over k of a[arow[m] + k*ak] * b[brow[k] + 0:nv], for m < MR: MR x 16 accumulators in
 // registers. All 16 columns of b are read (see small_gemm).
@@ -221,7 +217,8 @@ inline std::vector<int64_t> strided_rows(int64_t n, int64_t stride) {
 struct WideImage {
   const Geometry& g;
   int64_t Hp, Wp, n, ld;  // n = Ho*Wp output positions (KW-1 of each row's Wp unwanted), ld = padded(n)
-  std::vector<float> xpad, ywide;
+  std::vector<float> xpad;
+  std::vector<float> ywide;  // (O, ld): the forward's output, or gy for WideWeightGrad (unwanted columns 0)
   std::vector<int64_t> rows, wrows;
 
   static bool worth_it(const Geometry& g) {
@@ -338,7 +335,7 @@ ffi::Error Conv2dForward(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::Buf
     std::vector<float> patches(g.K() * np, 0.0f);
     const std::vector<int64_t> rows = strided_rows(g.K(), np), wrows = strided_rows(g.O, g.K());
     for (int64_t b = b0; b < b1; ++b) {
-      build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), np, 1);
+      build_patches(g, xp + b * g.C * g.H * g.W, patches.data(), np);
       small_gemm(g.O, g.N(), g.K(), wp, wrows.data(), 1, patches.data(), rows.data(), yp + b * g.O * g.N(), g.N());
     }
   });
@@ -386,7 +383,7 @@ ffi::Error Conv2dWeightGrad(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> x, ffi::
       const float *xb = xp + b * g.C * g.H * g.W, *gb = gp + b * g.O * g.N();
       if (wide && wide->add(xb, gb, dwp)) continue;
       patches.resize(g.K() * g.N());
-      build_patches(g, xb, patches.data(), g.N(), 1);
+      build_patches(g, xb, patches.data(), g.N());
       // dw (O x K) += gy[b] (O x N) * patches^T
       small_gemm_nt(g.O, g.K(), g.N(), gb, g.N(), patches.data(), rows.data(), dwp, g.K());
     }

@@ -7,21 +7,17 @@
 #include <cstdint>
 
 #include "parallel.h"
+#include "vec8.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
 
 namespace {
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef int32_t i8v __attribute__((vector_size(32)));
-
-inline v8 load8(const float* p) {
-  v8 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
+using torchjax::i8v;
+using torchjax::load8;
+using torchjax::store8;
+using torchjax::v8;
 
 struct Planes {
   int64_t P, H, W, Ho, Wo;
